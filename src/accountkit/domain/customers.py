@@ -1,0 +1,144 @@
+"""Customers, customer groups and memberships: who buys, and who acts for them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from accountkit.domain.events import Actor
+
+__all__ = [
+    "Customer",
+    "CustomerGroup",
+    "CustomerKind",
+    "DocumentContact",
+    "DocumentKind",
+    "Membership",
+    "PurchaseConditions",
+    "Role",
+]
+
+
+class CustomerKind(enum.StrEnum):
+    """``PERSONAL`` (a person, a family, a club) or ``BUSINESS`` (a company)."""
+
+    PERSONAL = "personal"
+    BUSINESS = "business"
+
+
+class Role(enum.StrEnum):
+    """A user's role at a customer.
+
+    ``COMPANY_MANAGER`` is the first user of a company registered in B2B mode; ``BUYER``
+    places orders; ``VIEWER`` only looks; ``MEMBER`` is a member of a personal customer
+    (a family or a club).
+    """
+
+    COMPANY_MANAGER = "company_manager"
+    BUYER = "buyer"
+    VIEWER = "viewer"
+    MEMBER = "member"
+
+
+class DocumentKind(enum.StrEnum):
+    """The business documents a customer may want sent to a particular contact."""
+
+    INVOICE = "invoice"
+    QUOTE = "quote"
+    ORDER_CONFIRMATION = "order_confirmation"
+    DELIVERY_NOTE = "delivery_note"
+    PAYMENT_REMINDER = "payment_reminder"
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseConditions:
+    """What a customer pays: a price list and a discount percentage (0-100, a Decimal).
+
+    Example:
+        >>> PurchaseConditions(price_list_id="wholesale", discount=Decimal("7.5")).discount
+        Decimal('7.5')
+    """
+
+    price_list_id: str | None = None
+    discount: Decimal = Decimal(0)
+
+
+@attrs.frozen(kw_only=True)
+class DocumentContact:
+    """Where documents of one kind go: an e-mail address and a contact person."""
+
+    kind: DocumentKind
+    email: str
+    contact_person: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CustomerGroup:
+    """A group of customers with its own price list, assortment and features."""
+
+    id: str
+    name: str
+    price_list_id: str | None = None
+    created_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """The party that buys: holds the number, conditions and document contacts.
+
+    Attributes:
+        id: Opaque id.
+        kind: PERSONAL or BUSINESS.
+        name: Display name (a family, a club, a company).
+        number: The customer number, or ``None`` under ``CustomerNumbering.NONE``.
+        group_id: The customer group, if any.
+        conditions: Price list and discount.
+        document_contacts: At most one contact per :class:`DocumentKind`, sorted by kind.
+        note: The operator's internal note; never shown to the customer.
+        channel: The sales channel the customer was made in.
+        version: Optimistic-concurrency counter; the store raises it on every update.
+    """
+
+    id: str
+    kind: CustomerKind
+    name: str
+    number: str | None = None
+    group_id: str | None = None
+    conditions: PurchaseConditions = PurchaseConditions()
+    document_contacts: tuple[DocumentContact, ...] = ()
+    note: str = ""
+    channel: str
+    version: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+    def document_contact(self, kind: DocumentKind) -> DocumentContact | None:
+        """Return the contact for documents of ``kind``, or ``None``."""
+        for contact in self.document_contacts:
+            if contact.kind is kind:
+                return contact
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class Membership:
+    """A user's assignment to a customer, made by an operator.
+
+    Attributes:
+        user_id: The user.
+        customer_id: The customer.
+        role: The user's role there.
+        active: True for the customer the user currently acts for (one per user).
+        assigned_by: Who made the assignment.
+        assigned_at: When (UTC).
+    """
+
+    user_id: str
+    customer_id: str
+    role: Role
+    active: bool
+    assigned_by: Actor
+    assigned_at: datetime

@@ -1,0 +1,90 @@
+"""Users: the people who sign in. Frozen records; rules live in the services."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from types import MappingProxyType
+
+import attrs
+
+__all__ = ["User", "UserStatus", "UserTier", "frozen_mapping"]
+
+
+class UserTier(enum.StrEnum):
+    """What is known about a user, and so how they sign in.
+
+    - ``BLANK``: nothing known yet; signs in by QR code or direct link and must complete the
+      profile at first sign-in.
+    - ``GUEST``: name and e-mail, no password; made at checkout or newsletter sign-up.
+    - ``FULL``: e-mail, password and birth date; signs in by itself.
+    """
+
+    BLANK = "blank"
+    GUEST = "guest"
+    FULL = "full"
+
+
+class UserStatus(enum.StrEnum):
+    """Whether a user may act: ``ACTIVE``, ``PENDING_APPROVAL`` (waits for the operator) or
+    ``DISABLED`` (switched off by the operator; can be enabled again)."""
+
+    ACTIVE = "active"
+    PENDING_APPROVAL = "pending_approval"
+    DISABLED = "disabled"
+
+
+def frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    """Copy ``value`` into a read-only mapping, so a record cannot change under a store."""
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """A person who can sign in.
+
+    Records are values: change one with :func:`attrs.evolve` inside a service, never in place.
+
+    Attributes:
+        id: Opaque id.
+        tier: BLANK, GUEST or FULL.
+        status: ACTIVE, PENDING_APPROVAL or DISABLED.
+        email: The normalised e-mail address (``None`` only for BLANK users).
+        given_name: First name(s), if known.
+        family_name: Surname, if known.
+        birth_date: Known for FULL users.
+        password_hash: The hasher's encoded hash; only FULL users have one.
+        must_complete_profile: True for BLANK users until they complete the profile.
+        profile: Free-form entries that are the user's own (for example a ski size).
+        security_version: Raised whenever password, e-mail, tier or status changes; tokens
+            carry it, so that such a change kills them.
+        version: Optimistic-concurrency counter; the store raises it on every update.
+        created_at: When the user was made (UTC).
+        updated_at: When the user last changed (UTC).
+    """
+
+    id: str
+    tier: UserTier
+    status: UserStatus = UserStatus.ACTIVE
+    email: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    birth_date: date | None = None
+    password_hash: str | None = attrs.field(default=None, repr=False)
+    must_complete_profile: bool = False
+    profile: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
+    security_version: int = 0
+    version: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def display_name(self) -> str:
+        """Given and family name joined, or an empty string when neither is known."""
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @property
+    def is_active(self) -> bool:
+        """True when the user may act (status ACTIVE)."""
+        return self.status is UserStatus.ACTIVE

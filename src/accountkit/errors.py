@@ -1,0 +1,365 @@
+"""The errors of accountkit: one root, a few families, a stable ``code`` on each.
+
+Every error that accountkit raises is an :class:`AccountKitError`. Catch a family
+(:class:`ValidationError`, :class:`PolicyError`, :class:`AuthenticationError`,
+:class:`NotFoundError`, :class:`ConflictError`, :class:`StorageError`) to handle a kind of
+failure, or read ``code`` to translate the message for your shop's visitors.
+
+Messages say what was wrong and what to do. They never contain personal data (an
+e-mail address, a name, a password) or secrets, so they are safe to log and to show.
+Errors of the libraries underneath (argon2, itsdangerous, SQLAlchemy, email-validator)
+never escape: they are translated with ``raise ... from``.
+
+Example::
+
+    try:
+        kit.registration.register(email="a@example.com", ...)
+    except EmailTaken as exc:
+        print(exc.code)  # "email_taken"
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AccountKitError",
+    "AuthenticationError",
+    "ChannelNotFound",
+    "ConcurrentUpdate",
+    "ConflictError",
+    "CustomerNotFound",
+    "CustomerNumberTaken",
+    "DatabaseBusy",
+    "DatabaseCorrupt",
+    "DatabaseUnavailable",
+    "EmailTaken",
+    "GroupNotFound",
+    "InvalidBirthDate",
+    "InvalidCustomerNumber",
+    "InvalidEmail",
+    "InvalidName",
+    "InvalidPassword",
+    "InvalidPolicy",
+    "InvalidValue",
+    "MembershipConflict",
+    "MembershipNotFound",
+    "MissingField",
+    "NotAMember",
+    "NotFoundError",
+    "NotPermitted",
+    "PolicyError",
+    "RegistrationClosed",
+    "SchemaTooNew",
+    "StorageError",
+    "UnsupportedDatabase",
+    "UserDisabled",
+    "UserNotFound",
+    "ValidationError",
+    "WrongTier",
+]
+
+
+class AccountKitError(Exception):
+    """Root of every error accountkit raises.
+
+    Attributes:
+        code: A stable machine-readable code, such as ``"email_taken"``. Codes never
+            change once released; translate them for your visitors.
+        message: A sentence that says what was wrong and what to do. It holds no
+            personal data.
+    """
+
+    code: ClassVar[str] = "accountkit_error"
+    default_message: ClassVar[str] = "The operation failed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(self.message)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+class ValidationError(AccountKitError):
+    """Input that cannot be accepted as given. Nothing was stored.
+
+    Attributes:
+        field: The name of the argument or field that was wrong, when there is one.
+    """
+
+    code = "invalid"
+    default_message = "The input is not valid; correct it and try again."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidEmail(ValidationError):
+    """An e-mail address that is malformed; the message says why (never the address)."""
+
+    code = "invalid_email"
+    default_message = "The e-mail address is not valid; check it for typing errors."
+
+
+class InvalidName(ValidationError):
+    """A name that is empty, too long, or holds control characters."""
+
+    code = "invalid_name"
+    default_message = "The name is not valid."
+
+
+class InvalidBirthDate(ValidationError):
+    """A birth date in the future or more than 130 years back."""
+
+    code = "invalid_birth_date"
+    default_message = "The birth date is not valid."
+
+
+class InvalidCustomerNumber(ValidationError):
+    """A customer number that is empty, too long or holds characters not allowed."""
+
+    code = "invalid_customer_number"
+    default_message = "The customer number is not valid."
+
+
+class InvalidPassword(ValidationError):
+    """A password that is empty, too short, too long or holds a NUL character."""
+
+    code = "invalid_password"
+    default_message = "The password is not valid."
+
+
+class InvalidPolicy(ValidationError):
+    """A shop policy or channel set-up that contradicts itself."""
+
+    code = "invalid_policy"
+    default_message = "The shop policy contradicts itself."
+
+
+class InvalidValue(ValidationError):
+    """Any other argument outside its allowed range (a discount, a profile entry, ...)."""
+
+    code = "invalid_value"
+    default_message = "A value is outside its allowed range."
+
+
+class MissingField(ValidationError):
+    """A field that the operation needs was not given (for example a FULL user's password)."""
+
+    code = "missing_field"
+    default_message = "A required field is missing."
+
+
+# --- policy -----------------------------------------------------------------------------
+
+
+class PolicyError(AccountKitError):
+    """The shop's rules do not allow this operation."""
+
+    code = "policy"
+    default_message = "The shop's rules do not allow this."
+
+
+class RegistrationClosed(PolicyError):
+    """Self-registration on a channel whose registration access is CLOSED."""
+
+    code = "registration_closed"
+    default_message = (
+        "This shop does not take registrations; ask the shop to invite you or to open an account."
+    )
+
+
+class NotPermitted(PolicyError):
+    """The actor may not make this change (for example a user editing a customer record)."""
+
+    code = "not_permitted"
+    default_message = "You may not make this change; ask the shop's operator."
+
+
+class WrongTier(PolicyError):
+    """An operation that needs another user tier (for example upgrading a FULL user)."""
+
+    code = "wrong_tier"
+    default_message = "This operation does not apply to the user's tier."
+
+
+class NotAMember(PolicyError):
+    """A company switch to, or a role change at, a customer the user does not belong to."""
+
+    code = "not_a_member"
+    default_message = "The user does not belong to that customer; ask the operator to assign them."
+
+
+class UserDisabled(PolicyError):
+    """An operation on behalf of a disabled user."""
+
+    code = "user_disabled"
+    default_message = "The user is disabled; the operator can enable the account again."
+
+
+# --- authentication ---------------------------------------------------------------------
+
+
+class AuthenticationError(AccountKitError):
+    """Credentials or a token that do not prove who someone is."""
+
+    code = "authentication"
+    default_message = "Sign-in failed; check your details and try again."
+
+
+# --- not found --------------------------------------------------------------------------
+
+
+class NotFoundError(AccountKitError):
+    """An id that names nothing in the store."""
+
+    code = "not_found"
+    default_message = "Nothing was found under that id."
+
+
+class UserNotFound(NotFoundError):
+    """No user under that id (or e-mail address)."""
+
+    code = "user_not_found"
+    default_message = "There is no user under that id; check the id."
+
+
+class CustomerNotFound(NotFoundError):
+    """No customer under that id or customer number."""
+
+    code = "customer_not_found"
+    default_message = "There is no customer under that id; check the id."
+
+
+class GroupNotFound(NotFoundError):
+    """No customer group under that id."""
+
+    code = "group_not_found"
+    default_message = "There is no customer group under that id; create it first."
+
+
+class ChannelNotFound(NotFoundError):
+    """A sales channel name that the kit was not configured with."""
+
+    code = "channel_not_found"
+    default_message = "There is no sales channel of that name; pass one given to AccountKit."
+
+
+class MembershipNotFound(NotFoundError):
+    """No membership of that user at that customer."""
+
+    code = "membership_not_found"
+    default_message = "The user is not assigned to that customer."
+
+
+# --- conflict ---------------------------------------------------------------------------
+
+
+class ConflictError(AccountKitError):
+    """The operation clashes with data already stored, or with another writer."""
+
+    code = "conflict"
+    default_message = "The operation clashes with data already stored."
+
+
+class EmailTaken(ConflictError):
+    """A live user already has this e-mail address (compared case-folded)."""
+
+    code = "email_taken"
+    default_message = (
+        "An account with this e-mail address already exists; sign in, or use another address."
+    )
+
+
+class CustomerNumberTaken(ConflictError):
+    """Another customer already holds this customer number."""
+
+    code = "customer_number_taken"
+    default_message = "Another customer already has this customer number; choose another."
+
+
+class MembershipConflict(ConflictError):
+    """A second customer for a user under ``MembershipRule.ONE_CUSTOMER_PER_USER``.
+
+    Attributes:
+        customer_id: The id of the customer the user already belongs to.
+    """
+
+    code = "one_customer_per_user"
+
+    def __init__(self, customer_id: str | None = None, message: str | None = None) -> None:
+        self.customer_id = customer_id
+        if message is None:
+            where = f" ({customer_id})" if customer_id else ""
+            message = (
+                f"The user already belongs to a customer{where} and this shop allows only one; "
+                "remove that membership first."
+            )
+        super().__init__(message)
+
+
+class ConcurrentUpdate(ConflictError):
+    """Someone else changed the record since it was read; nothing was overwritten.
+
+    Read the record again, re-apply the change, and retry.
+    """
+
+    code = "concurrent_update"
+    default_message = (
+        "The record was changed by someone else since it was read; reload it and try again."
+    )
+
+
+# --- storage ----------------------------------------------------------------------------
+
+
+class StorageError(AccountKitError):
+    """The store could not carry out the operation; nothing was written."""
+
+    code = "storage"
+    default_message = "The store could not complete the operation; nothing was written."
+
+
+class UnsupportedDatabase(StorageError):
+    """A database URL or engine of a kind accountkit does not support."""
+
+    code = "unsupported_database"
+    default_message = (
+        "This database is not supported; use sqlite:///path.db or postgresql+psycopg://..."
+    )
+
+
+class SchemaTooNew(StorageError):
+    """The database was made by a newer accountkit; upgrade the package before using it."""
+
+    code = "schema_too_new"
+    default_message = "The database schema is newer than this accountkit; upgrade accountkit."
+
+
+class DatabaseCorrupt(StorageError):
+    """The database file is not a database, or is damaged."""
+
+    code = "database_corrupt"
+    default_message = "The database file is damaged or not a database; restore it from a backup."
+
+
+class DatabaseUnavailable(StorageError):
+    """The connection to the database failed or dropped; the operation was rolled back."""
+
+    code = "database_unavailable"
+    default_message = (
+        "The database could not be reached or the connection dropped; nothing was written. "
+        "Try again."
+    )
+
+
+class DatabaseBusy(StorageError):
+    """The database stayed locked by another writer beyond the retry bound."""
+
+    code = "database_busy"
+    default_message = "The database stayed busy with other writers; nothing was written. Retry."

@@ -1,0 +1,248 @@
+"""Shop policies: the choices on which real shops differ, one :class:`ShopPolicy` per channel.
+
+A :class:`ShopPolicy` is a frozen value with named presets, in the manner of argon2-cffi's
+parameter profiles::
+
+    ShopPolicy.b2c_open()                      # anyone may register; personal accounts
+    ShopPolicy.b2b_approval()                  # companies register, the operator approves
+    attrs.evolve(ShopPolicy.b2c_open(), numbering=CustomerNumbering.AUTOMATIC("K-{n:06d}", 1))
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+from collections.abc import Iterable
+from typing import ClassVar
+
+import attrs
+
+from accountkit.errors import InvalidPolicy
+
+__all__ = [
+    "CustomerNumbering",
+    "Field",
+    "GuestCheckout",
+    "LoginRequirement",
+    "MembershipRule",
+    "NumberingMode",
+    "RegistrationAccess",
+    "RegistrationMode",
+    "SalesChannel",
+    "ShopPolicy",
+]
+
+
+class MembershipRule(enum.StrEnum):
+    """How many customers one user may belong to.
+
+    ``ONE_CUSTOMER_PER_USER`` (default): one, since prices hang on the customer.
+    ``MANY_COMPANIES``: several, with one active company the user switches between.
+    """
+
+    ONE_CUSTOMER_PER_USER = "one_customer_per_user"
+    MANY_COMPANIES = "many_companies"
+
+
+class RegistrationMode(enum.StrEnum):
+    """What self-registration makes: ``B2C`` a user, ``B2B`` a user and a business customer."""
+
+    B2C = "b2c"
+    B2B = "b2b"
+
+
+class RegistrationAccess(enum.StrEnum):
+    """Who may register: ``CLOSED`` (default; the operator makes accounts), ``OPEN``, or
+    ``APPROVAL`` (a request the operator approves or rejects)."""
+
+    CLOSED = "closed"
+    OPEN = "open"
+    APPROVAL = "approval"
+
+
+class Field(enum.StrEnum):
+    """Master data a channel may require at registration."""
+
+    GIVEN_NAME = "given_name"
+    FAMILY_NAME = "family_name"
+    BIRTH_DATE = "birth_date"
+    COMPANY_NAME = "company_name"
+
+
+class GuestCheckout(enum.StrEnum):
+    """A checkout without sign-in: ``GUEST_ACCOUNT`` makes or reuses a guest user;
+    ``NO_ACCOUNT`` keeps the order on its own."""
+
+    GUEST_ACCOUNT = "guest_account"
+    NO_ACCOUNT = "no_account"
+
+
+class LoginRequirement(enum.StrEnum):
+    """``NONE``: the shop is open to all. ``TO_SEE_PRICES_AND_ORDER``: prices and ordering
+    only after sign-in."""
+
+    NONE = "none"
+    TO_SEE_PRICES_AND_ORDER = "to_see_prices_and_order"
+
+
+class NumberingMode(enum.StrEnum):
+    """How customer numbers are made."""
+
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+    NONE = "none"
+
+
+def _check_pattern(pattern: str) -> None:
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+        sample = pattern.format(n=1)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise InvalidPolicy(
+            "A customer-number pattern is a format string with one {n} field, such as 'K-{n:06d}'.",
+            field="numbering",
+        ) from exc
+    if fields != ["n"] or not sample:
+        raise InvalidPolicy(
+            "A customer-number pattern needs exactly one {n} field, such as 'K-{n:06d}'.",
+            field="numbering",
+        )
+
+
+@attrs.frozen
+class CustomerNumbering:
+    """How customer numbers are made.
+
+    Use ``CustomerNumbering.AUTOMATIC(pattern, start)``, ``CustomerNumbering.MANUAL`` or
+    ``CustomerNumbering.NONE``. Automatic numbers come from one shop-wide sequence that is
+    advanced inside the transaction that creates the customer, so two customers never get
+    the same number; a rolled-back creation may leave a gap.
+
+    Example:
+        >>> CustomerNumbering.AUTOMATIC("K-{n:06d}", start=1000).format(1000)
+        'K-001000'
+    """
+
+    mode: NumberingMode
+    pattern: str = "{n}"
+    start: int = 1
+
+    MANUAL: ClassVar[CustomerNumbering]
+    NONE: ClassVar[CustomerNumbering]
+
+    def __attrs_post_init__(self) -> None:
+        if self.mode is NumberingMode.AUTOMATIC:
+            _check_pattern(self.pattern)
+            if self.start < 0:
+                raise InvalidPolicy("A numbering start must be 0 or more.", field="numbering")
+
+    @classmethod
+    def AUTOMATIC(cls, pattern: str = "{n}", start: int = 1) -> CustomerNumbering:
+        """Numbers from a sequence, formatted with ``pattern`` (one ``{n}`` field)."""
+        return cls(NumberingMode.AUTOMATIC, pattern, start)
+
+    def format(self, n: int) -> str:
+        """Format sequence value ``n`` with the pattern."""
+        return self.pattern.format(n=n)
+
+
+CustomerNumbering.MANUAL = CustomerNumbering(NumberingMode.MANUAL)
+CustomerNumbering.NONE = CustomerNumbering(NumberingMode.NONE)
+
+
+def _field_set(fields: Iterable[Field | str]) -> frozenset[Field]:
+    return frozenset(Field(f) for f in fields)
+
+
+@attrs.frozen(kw_only=True)
+class ShopPolicy:
+    """The rules of one storefront. Build it from a preset and adjust with ``attrs.evolve``.
+
+    Attributes:
+        membership: How many customers a user may belong to.
+        registration_mode: What self-registration makes (B2C or B2B).
+        registration_access: Who may register (CLOSED, OPEN, APPROVAL).
+        required_fields: Master data registration must ask for.
+        numbering: How customer numbers are made.
+        guest_checkout: What a checkout without sign-in makes.
+        login_requirement: Whether visitors must sign in to see prices and order.
+
+    Raises:
+        InvalidPolicy: The fields contradict each other; the message names them.
+    """
+
+    membership: MembershipRule = MembershipRule.ONE_CUSTOMER_PER_USER
+    registration_mode: RegistrationMode = RegistrationMode.B2C
+    registration_access: RegistrationAccess = RegistrationAccess.CLOSED
+    required_fields: frozenset[Field] = attrs.field(
+        default=frozenset({Field.GIVEN_NAME, Field.FAMILY_NAME, Field.BIRTH_DATE}),
+        converter=_field_set,
+    )
+    numbering: CustomerNumbering = CustomerNumbering.NONE
+    guest_checkout: GuestCheckout = GuestCheckout.GUEST_ACCOUNT
+    login_requirement: LoginRequirement = LoginRequirement.NONE
+
+    def __attrs_post_init__(self) -> None:
+        if self.registration_mode is RegistrationMode.B2B and Field.COMPANY_NAME not in (
+            self.required_fields
+        ):
+            raise InvalidPolicy(
+                "registration_mode B2B makes a company, so required_fields must include "
+                "Field.COMPANY_NAME.",
+                field="required_fields",
+            )
+        if Field.BIRTH_DATE not in self.required_fields:
+            raise InvalidPolicy(
+                "Self-registration makes FULL users, who need a birth date: required_fields "
+                "must include Field.BIRTH_DATE.",
+                field="required_fields",
+            )
+
+    @classmethod
+    def b2c_open(cls) -> ShopPolicy:
+        """Anyone may register a personal account at once; one customer per user."""
+        return cls(registration_access=RegistrationAccess.OPEN)
+
+    @classmethod
+    def b2c_closed(cls) -> ShopPolicy:
+        """The operator makes accounts and invites people (the default access)."""
+        return cls()
+
+    @classmethod
+    def b2b_approval(cls) -> ShopPolicy:
+        """Companies register and wait for approval; users may belong to several companies;
+        prices only after sign-in; automatic customer numbers."""
+        return cls(
+            membership=MembershipRule.MANY_COMPANIES,
+            registration_mode=RegistrationMode.B2B,
+            registration_access=RegistrationAccess.APPROVAL,
+            required_fields=frozenset(
+                {Field.GIVEN_NAME, Field.FAMILY_NAME, Field.BIRTH_DATE, Field.COMPANY_NAME}
+            ),
+            numbering=CustomerNumbering.AUTOMATIC("{n}", 10000),
+            login_requirement=LoginRequirement.TO_SEE_PRICES_AND_ORDER,
+        )
+
+
+@attrs.frozen
+class SalesChannel:
+    """One storefront with its own policy.
+
+    Args:
+        name: A short identifier such as ``"web"`` or ``"b2b"``.
+        policy: The channel's :class:`ShopPolicy`; defaults to ``ShopPolicy()``.
+
+    Example:
+        >>> SalesChannel("web", ShopPolicy.b2c_open()).name
+        'web'
+    """
+
+    name: str
+    policy: ShopPolicy = attrs.field(factory=ShopPolicy)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+            raise InvalidPolicy(
+                "A sales channel name is letters, digits, '-' or '_' (for example 'web').",
+                field="name",
+            )

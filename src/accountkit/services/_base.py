@@ -1,0 +1,134 @@
+"""What every service shares: the store, the clock, the channels, and history."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import attrs
+
+from accountkit._clock import Clock
+from accountkit.domain import Actor, Event, EventKind, User
+from accountkit.domain._ids import new_id
+from accountkit.errors import (
+    ChannelNotFound,
+    ConcurrentUpdate,
+    DatabaseBusy,
+    NotPermitted,
+    UserNotFound,
+)
+from accountkit.notify import Notifier
+from accountkit.policies import MembershipRule, SalesChannel
+from accountkit.security.passwords import PasswordHasher
+from accountkit.storage._protocols import Store, Transaction
+
+T = TypeVar("T")
+
+BUSY_RETRIES = 5
+"""How often a write that met a locked database is run again before DatabaseBusy is raised."""
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """Everything a service needs, built once by :class:`~accountkit.AccountKit`."""
+
+    store: Store
+    clock: Clock
+    channels: Mapping[str, SalesChannel]
+    default_channel: str
+    membership_rule: MembershipRule
+    hasher: PasswordHasher
+    notifier: Notifier
+
+
+class Service:
+    """Base of the services: runs units of work and writes history."""
+
+    def __init__(self, context: Context) -> None:
+        self._ctx = context
+
+    def _channel(self, name: str | None) -> SalesChannel:
+        key = self._ctx.default_channel if name is None else name
+        channel = self._ctx.channels.get(key)
+        if channel is None:
+            raise ChannelNotFound()
+        return channel
+
+    def _read(self, work: Callable[[Transaction], T]) -> T:
+        with self._ctx.store.transaction() as tx:
+            return work(tx)
+
+    def _write(self, work: Callable[[Transaction], T]) -> T:
+        """Run ``work`` in one transaction; run it again when the database was busy.
+
+        The store raises :class:`DatabaseBusy` only before anything was written, so running
+        the whole unit again is safe. After BUSY_RETRIES attempts the error goes out.
+        """
+        for attempt in range(BUSY_RETRIES):
+            try:
+                with self._ctx.store.transaction() as tx:
+                    return work(tx)
+            except DatabaseBusy:
+                if attempt == BUSY_RETRIES - 1:
+                    raise
+                time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record(
+        self,
+        tx: Transaction,
+        kind: EventKind,
+        actor: Actor,
+        *,
+        user_id: str | None = None,
+        customer_id: str | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> None:
+        if customer_id is None and user_id is not None:
+            customer_id = _active_customer_id(tx, user_id)
+        tx.events.append(
+            Event(
+                id=new_id("evt"),
+                at=self._ctx.clock.now(),
+                actor=actor,
+                kind=kind,
+                user_id=user_id,
+                customer_id=customer_id,
+                data=data or {},
+            )
+        )
+
+
+def _active_customer_id(tx: Transaction, user_id: str) -> str | None:
+    for membership in tx.memberships.for_user(user_id):
+        if membership.active:
+            return membership.customer_id
+    return None
+
+
+def require_staff(actor: Actor) -> None:
+    """Refuse a change that only the operator (or the system) may make."""
+    if not actor.is_staff:
+        raise NotPermitted()
+
+
+def require_self_or_staff(actor: Actor, user_id: str) -> None:
+    """Refuse a change to a user made by another user."""
+    if not actor.is_staff and actor.id != user_id:
+        raise NotPermitted("A user may change only their own account.")
+
+
+def load_user(tx: Transaction, user_id: str, *, expected_version: int | None = None) -> User:
+    """Read a user or raise UserNotFound; check the caller's version when given."""
+    user = tx.users.get(user_id)
+    if user is None:
+        raise UserNotFound()
+    if expected_version is not None and user.version != expected_version:
+        raise ConcurrentUpdate()
+    return user
+
+
+def one(items: Sequence[T]) -> T | None:
+    """Return the first item or None."""
+    return items[0] if items else None

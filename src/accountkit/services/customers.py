@@ -1,0 +1,512 @@
+"""Customers, groups and memberships: ``kit.customers``. Only the operator changes them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from accountkit.domain import (
+    Actor,
+    Customer,
+    CustomerGroup,
+    CustomerKind,
+    DocumentContact,
+    DocumentKind,
+    EventKind,
+    Membership,
+    PurchaseConditions,
+    Role,
+    User,
+)
+from accountkit.domain._ids import new_id
+from accountkit.domain.validation import (
+    normalise_email,
+    validate_customer_number,
+    validate_discount,
+    validate_name,
+    validate_note,
+)
+from accountkit.errors import (
+    ConcurrentUpdate,
+    CustomerNotFound,
+    GroupNotFound,
+    MembershipNotFound,
+    NotAMember,
+    UserNotFound,
+)
+from accountkit.services._base import Service, load_user, require_self_or_staff, require_staff
+from accountkit.services._rules import activate_oldest, add_membership, new_customer
+from accountkit.storage._protocols import Transaction
+
+__all__ = ["CustomerService", "StorefrontContext"]
+
+
+@attrs.frozen(kw_only=True)
+class StorefrontContext:
+    """What a storefront shows a signed-in user: who they are and whom they act for.
+
+    Attributes:
+        user: The user.
+        customer: The customer the user acts for (the active company), or ``None``.
+        group: That customer's group, or ``None``.
+        conditions: That customer's purchase conditions, or ``None``.
+        role: The user's role at that customer, or ``None``.
+        memberships: All of the user's memberships, oldest first (for a company selector).
+    """
+
+    user: User
+    customer: Customer | None = None
+    group: CustomerGroup | None = None
+    conditions: PurchaseConditions | None = None
+    role: Role | None = None
+    memberships: tuple[Membership, ...] = ()
+
+
+def _load_customer(
+    tx: Transaction, customer_id: str, *, expected_version: int | None = None
+) -> Customer:
+    customer = tx.customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound()
+    if expected_version is not None and customer.version != expected_version:
+        raise ConcurrentUpdate()
+    return customer
+
+
+class CustomerService:
+    """Customers, customer groups and memberships: ``kit.customers``.
+
+    Every change names an :class:`~accountkit.Actor` and lands in the customer's history.
+    Only the operator or the system changes customer records and memberships; a user may
+    only switch between the companies they belong to.
+    """
+
+    def __init__(self, service: Service) -> None:
+        self._s = service
+
+    # --- customers ----------------------------------------------------------------------
+
+    def create(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        kind: CustomerKind = CustomerKind.PERSONAL,
+        number: str | None = None,
+        group_id: str | None = None,
+        conditions: PurchaseConditions | None = None,
+        channel: str | None = None,
+    ) -> Customer:
+        """Create a customer (a family, a club, a company).
+
+        Args:
+            actor: The operator or the system.
+            name: Display name.
+            kind: PERSONAL or BUSINESS.
+            number: A manual customer number; without one, the channel's numbering decides
+                (AUTOMATIC allocates one, MANUAL and NONE leave it empty).
+            group_id: A customer group made with :meth:`create_group`.
+            conditions: Price list and discount.
+            channel: The sales channel; defaults to the kit's first channel.
+
+        Raises:
+            NotPermitted, InvalidName, InvalidCustomerNumber, InvalidValue,
+            CustomerNumberTaken, GroupNotFound, ChannelNotFound.
+        """
+        require_staff(actor)
+        ch = self._s._channel(channel)
+        display = validate_name(name, field="name")
+        checked = _checked_conditions(conditions)
+        return self._s._write(
+            lambda tx: new_customer(
+                self._s,
+                tx,
+                actor,
+                ch,
+                name=display,
+                kind=kind,
+                number=number,
+                group_id=group_id,
+                conditions=checked,
+            )
+        )
+
+    def get(self, customer_id: str) -> Customer:
+        """Return the customer.
+
+        Raises:
+            CustomerNotFound: No customer has this id.
+        """
+        return self._s._read(lambda tx: _load_customer(tx, customer_id))
+
+    def find_by_number(self, number: str) -> Customer | None:
+        """Return the customer with this customer number, or ``None``."""
+        return self._s._read(lambda tx: tx.customers.get_by_number(number))
+
+    def _change(
+        self,
+        actor: Actor,
+        customer_id: str,
+        kind: EventKind,
+        change: Callable[[Transaction, Customer], tuple[Customer, dict[str, str]]],
+        expected_version: int | None,
+    ) -> Customer:
+        require_staff(actor)
+
+        def work(tx: Transaction) -> Customer:
+            customer = _load_customer(tx, customer_id, expected_version=expected_version)
+            changed, data = change(tx, customer)
+            if changed == customer:
+                return customer
+            stored = tx.customers.update(attrs.evolve(changed, updated_at=self._s._ctx.clock.now()))
+            self._s._record(tx, kind, actor, customer_id=customer_id, data=data)
+            return stored
+
+        return self._s._write(work)
+
+    def set_group(
+        self,
+        actor: Actor,
+        customer_id: str,
+        group_id: str | None,
+        *,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Put the customer into a group (or none).
+
+        Raises:
+            NotPermitted, CustomerNotFound, GroupNotFound, ConcurrentUpdate.
+        """
+
+        def change(tx: Transaction, c: Customer) -> tuple[Customer, dict[str, str]]:
+            if group_id is not None and tx.groups.get(group_id) is None:
+                raise GroupNotFound()
+            return attrs.evolve(c, group_id=group_id), {
+                "from": c.group_id or "",
+                "to": group_id or "",
+            }
+
+        return self._change(actor, customer_id, EventKind.GROUP_CHANGED, change, expected_version)
+
+    def set_note(
+        self,
+        actor: Actor,
+        customer_id: str,
+        note: str,
+        *,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Replace the operator's internal note; the change is recorded in history.
+
+        Raises:
+            NotPermitted, CustomerNotFound, InvalidValue, ConcurrentUpdate.
+        """
+        text = validate_note(note)
+
+        def change(_: Transaction, c: Customer) -> tuple[Customer, dict[str, str]]:
+            return attrs.evolve(c, note=text), {"from": c.note, "to": text}
+
+        return self._change(actor, customer_id, EventKind.NOTE_CHANGED, change, expected_version)
+
+    def set_document_contact(
+        self,
+        actor: Actor,
+        customer_id: str,
+        kind: DocumentKind,
+        *,
+        email: str | None,
+        contact_person: str | None = None,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Set where documents of ``kind`` go; ``email=None`` removes that contact.
+
+        Raises:
+            NotPermitted, CustomerNotFound, InvalidEmail, InvalidName, ConcurrentUpdate.
+        """
+        contact = (
+            None
+            if email is None
+            else DocumentContact(
+                kind=kind,
+                email=normalise_email(email),
+                contact_person=(
+                    None
+                    if contact_person is None
+                    else validate_name(contact_person, field="contact_person")
+                ),
+            )
+        )
+
+        def change(_: Transaction, c: Customer) -> tuple[Customer, dict[str, str]]:
+            others = [d for d in c.document_contacts if d.kind is not kind]
+            contacts = tuple(sorted([*others, *([contact] if contact else [])], key=_kind_order))
+            return attrs.evolve(c, document_contacts=contacts), {
+                "document": kind.value,
+                "action": "set" if contact else "removed",
+            }
+
+        return self._change(
+            actor, customer_id, EventKind.DOCUMENT_CONTACT_CHANGED, change, expected_version
+        )
+
+    def set_customer_number(
+        self,
+        actor: Actor,
+        customer_id: str,
+        number: str | None,
+        *,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Set or change the customer number by hand (``None`` removes it).
+
+        Raises:
+            NotPermitted, CustomerNotFound, InvalidCustomerNumber, CustomerNumberTaken,
+            ConcurrentUpdate.
+        """
+        checked = None if number is None else validate_customer_number(number)
+
+        def change(_: Transaction, c: Customer) -> tuple[Customer, dict[str, str]]:
+            return attrs.evolve(c, number=checked), {"from": c.number or "", "to": checked or ""}
+
+        return self._change(
+            actor, customer_id, EventKind.CUSTOMER_NUMBER_CHANGED, change, expected_version
+        )
+
+    def set_conditions(
+        self,
+        actor: Actor,
+        customer_id: str,
+        conditions: PurchaseConditions,
+        *,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Set the customer's price list and discount.
+
+        Raises:
+            NotPermitted, CustomerNotFound, InvalidValue, ConcurrentUpdate.
+        """
+        checked = _checked_conditions(conditions)
+
+        def change(_: Transaction, c: Customer) -> tuple[Customer, dict[str, str]]:
+            return attrs.evolve(c, conditions=checked), {
+                "price_list_id": checked.price_list_id or "",
+                "discount": str(checked.discount),
+            }
+
+        return self._change(
+            actor, customer_id, EventKind.CONDITIONS_CHANGED, change, expected_version
+        )
+
+    # --- groups -------------------------------------------------------------------------
+
+    def create_group(
+        self, actor: Actor, *, name: str, price_list_id: str | None = None
+    ) -> CustomerGroup:
+        """Create a customer group with its own price list.
+
+        Raises:
+            NotPermitted, InvalidName.
+        """
+        require_staff(actor)
+        group = CustomerGroup(
+            id=new_id("grp"),
+            name=validate_name(name, field="name"),
+            price_list_id=price_list_id,
+            created_at=self._s._ctx.clock.now(),
+        )
+        return self._s._write(lambda tx: tx.groups.add(group))
+
+    def get_group(self, group_id: str) -> CustomerGroup:
+        """Return the group.
+
+        Raises:
+            GroupNotFound: No group has this id.
+        """
+
+        def work(tx: Transaction) -> CustomerGroup:
+            group = tx.groups.get(group_id)
+            if group is None:
+                raise GroupNotFound()
+            return group
+
+        return self._s._read(work)
+
+    def list_groups(self) -> Sequence[CustomerGroup]:
+        """Return every customer group, sorted by name."""
+        return self._s._read(lambda tx: tx.groups.list())
+
+    # --- memberships --------------------------------------------------------------------
+
+    def assign_user(
+        self, actor: Actor, user_id: str, customer_id: str, role: Role = Role.MEMBER
+    ) -> Membership:
+        """Assign a user to a customer with a role, under the shop's membership rule.
+
+        The first membership of a user is their active one.
+
+        Raises:
+            NotPermitted: ``actor`` is a user (users never assign themselves).
+            MembershipConflict: Under ONE_CUSTOMER_PER_USER the user belongs to a customer
+                already; ``exc.customer_id`` names it. Also when the pair exists.
+            UserNotFound, CustomerNotFound.
+        """
+        require_staff(actor)
+
+        def work(tx: Transaction) -> Membership:
+            load_user(tx, user_id)
+            _load_customer(tx, customer_id)
+            return add_membership(
+                self._s, tx, actor, user_id=user_id, customer_id=customer_id, role=role
+            )
+
+        return self._s._write(work)
+
+    def remove_user(self, actor: Actor, user_id: str, customer_id: str) -> None:
+        """Remove a user from a customer. If it was their active company, their oldest
+        other membership becomes active.
+
+        Raises:
+            NotPermitted, MembershipNotFound.
+        """
+        require_staff(actor)
+
+        def work(tx: Transaction) -> None:
+            if tx.memberships.get(user_id, customer_id) is None:
+                raise MembershipNotFound()
+            tx.memberships.remove(user_id, customer_id)
+            activate_oldest(tx, tx.memberships.for_user(user_id))
+            self._s._record(
+                tx,
+                EventKind.MEMBERSHIP_REMOVED,
+                actor,
+                user_id=user_id,
+                customer_id=customer_id,
+            )
+
+        self._s._write(work)
+
+    def set_role(self, actor: Actor, user_id: str, customer_id: str, role: Role) -> Membership:
+        """Change a user's role at a customer.
+
+        Raises:
+            NotPermitted, MembershipNotFound.
+        """
+        require_staff(actor)
+
+        def work(tx: Transaction) -> Membership:
+            membership = tx.memberships.get(user_id, customer_id)
+            if membership is None:
+                raise MembershipNotFound()
+            if membership.role is role:
+                return membership
+            updated = tx.memberships.update(attrs.evolve(membership, role=role))
+            self._s._record(
+                tx,
+                EventKind.ROLE_CHANGED,
+                actor,
+                user_id=user_id,
+                customer_id=customer_id,
+                data={"from": membership.role.value, "to": role.value},
+            )
+            return updated
+
+        return self._s._write(work)
+
+    def switch_company(self, actor: Actor, user_id: str, customer_id: str) -> Membership:
+        """Make ``customer_id`` the company the user acts for (MANY_COMPANIES).
+
+        The user themself or the operator may switch, only to a customer the user belongs
+        to. Switching to the active company changes nothing.
+
+        Raises:
+            NotPermitted: Another user acts.
+            NotAMember: The user does not belong to that customer.
+            UserNotFound.
+        """
+        require_self_or_staff(actor, user_id)
+
+        def work(tx: Transaction) -> Membership:
+            load_user(tx, user_id)
+            memberships = tx.memberships.for_user(user_id)
+            target = next((m for m in memberships if m.customer_id == customer_id), None)
+            if target is None:
+                raise NotAMember()
+            if target.active:
+                return target
+            for m in memberships:
+                if m.active:
+                    tx.memberships.update(attrs.evolve(m, active=False))
+            switched = tx.memberships.update(attrs.evolve(target, active=True))
+            self._s._record(
+                tx,
+                EventKind.COMPANY_SWITCHED,
+                actor,
+                user_id=user_id,
+                customer_id=customer_id,
+            )
+            return switched
+
+        return self._s._write(work)
+
+    def memberships(self, user_id: str) -> Sequence[Membership]:
+        """Return the user's memberships, oldest first."""
+        return self._s._read(lambda tx: tx.memberships.for_user(user_id))
+
+    def members(self, customer_id: str) -> Sequence[Membership]:
+        """Return the customer's memberships, oldest first.
+
+        Raises:
+            CustomerNotFound: No customer has this id.
+        """
+
+        def work(tx: Transaction) -> Sequence[Membership]:
+            _load_customer(tx, customer_id)
+            return tx.memberships.for_customer(customer_id)
+
+        return self._s._read(work)
+
+    def context_for(self, user_id: str, *, actor: Actor | None = None) -> StorefrontContext:
+        """Return what the storefront shows the user: the acting customer, its group, its
+        purchase conditions and the user's role there.
+
+        Raises:
+            UserNotFound: No user has this id.
+            NotPermitted: ``actor`` is another user.
+        """
+        if actor is not None:
+            require_self_or_staff(actor, user_id)
+
+        def work(tx: Transaction) -> StorefrontContext:
+            user = tx.users.get(user_id)
+            if user is None:
+                raise UserNotFound()
+            memberships = tuple(tx.memberships.for_user(user_id))
+            active = next((m for m in memberships if m.active), None)
+            if active is None:
+                return StorefrontContext(user=user, memberships=memberships)
+            customer = _load_customer(tx, active.customer_id)
+            group = None if customer.group_id is None else tx.groups.get(customer.group_id)
+            return StorefrontContext(
+                user=user,
+                customer=customer,
+                group=group,
+                conditions=customer.conditions,
+                role=active.role,
+                memberships=memberships,
+            )
+
+        return self._s._read(work)
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(DocumentKind)}
+
+
+def _kind_order(contact: DocumentContact) -> int:
+    return _KIND_ORDER[contact.kind]
+
+
+def _checked_conditions(conditions: PurchaseConditions | None) -> PurchaseConditions:
+    if conditions is None:
+        return PurchaseConditions()
+    return attrs.evolve(conditions, discount=validate_discount(conditions.discount))

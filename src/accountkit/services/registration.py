@@ -1,0 +1,372 @@
+"""Registration: how users come to be, and how they move up the tiers by themselves."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date
+
+import attrs
+
+from accountkit.domain import Actor, CustomerKind, EventKind, Role, User, UserStatus, UserTier
+from accountkit.domain._ids import new_id
+from accountkit.domain.validation import (
+    email_key,
+    normalise_email,
+    validate_birth_date,
+    validate_name,
+    validate_profile,
+)
+from accountkit.errors import MissingField, RegistrationClosed, UserDisabled, WrongTier
+from accountkit.policies import Field, RegistrationAccess, RegistrationMode
+from accountkit.security.passwords import check_password
+from accountkit.services._base import Service, load_user, require_self_or_staff, require_staff
+from accountkit.services._rules import add_membership, new_customer
+from accountkit.storage._protocols import Transaction
+
+__all__ = ["GuestSource", "RegistrationService"]
+
+
+class GuestSource(enum.StrEnum):
+    """Where a guest user came from."""
+
+    CHECKOUT = "checkout"
+    NEWSLETTER = "newsletter"
+
+
+def _optional_name(value: str | None, field: str) -> str | None:
+    return None if value is None else validate_name(value, field=field)
+
+
+class RegistrationService:
+    """Making users: ``kit.registration``.
+
+    Self-registration makes a FULL user; checkout and newsletter sign-up make (or reuse) a
+    GUEST; the operator makes BLANK users for cards and printed codes. BLANK and GUEST
+    users move up with :meth:`complete_profile` and :meth:`upgrade_guest`.
+    """
+
+    def __init__(self, service: Service) -> None:
+        self._s = service
+
+    def _today(self) -> date:
+        return self._s._ctx.clock.now().date()
+
+    def register(
+        self,
+        *,
+        email: str,
+        password: str,
+        birth_date: date,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        company_name: str | None = None,
+        profile: Mapping[str, str] | None = None,
+        channel: str | None = None,
+    ) -> User:
+        """Register a FULL user through a channel's self-registration.
+
+        Under ``RegistrationAccess.APPROVAL`` the user waits in status PENDING_APPROVAL;
+        under ``RegistrationMode.B2B`` a BUSINESS customer is made too, with the user as its
+        COMPANY_MANAGER, in the same transaction.
+
+        Args:
+            email: The e-mail address (validated and normalised; no DNS lookup).
+            password: The password; it is hashed, never stored.
+            birth_date: Not in the future, at most 130 years back.
+            given_name: Required when the channel's ``required_fields`` say so.
+            family_name: Likewise.
+            company_name: Required under B2B.
+            profile: Free-form entries of the user's own (for example a ski size).
+            channel: The sales channel's name; defaults to the kit's first channel.
+
+        Raises:
+            RegistrationClosed: The channel's access is CLOSED.
+            InvalidEmail, InvalidName, InvalidBirthDate, InvalidPassword, MissingField,
+            InvalidValue: Bad input; nothing is stored.
+            EmailTaken: A user with that e-mail exists.
+            ChannelNotFound: No such channel.
+
+        Example:
+            >>> user = kit.registration.register(email="ada@example.com",
+            ...     password="correct horse battery", birth_date=date(1990, 5, 17),
+            ...     given_name="Ada", family_name="Lovelace")
+            >>> user.tier
+            <UserTier.FULL: 'full'>
+        """
+        ch = self._s._channel(channel)
+        policy = ch.policy
+        if policy.registration_access is RegistrationAccess.CLOSED:
+            raise RegistrationClosed()
+        required = policy.required_fields
+        for field, value in (
+            (Field.GIVEN_NAME, given_name),
+            (Field.FAMILY_NAME, family_name),
+            (Field.COMPANY_NAME, company_name),
+        ):
+            if field in required and value is None:
+                raise MissingField(f"Registration here needs {field.value}.", field=field.value)
+        address = normalise_email(email)
+        given = _optional_name(given_name, "given_name")
+        family = _optional_name(family_name, "family_name")
+        if given is None and family is None:
+            raise MissingField("Registration needs a name.", field="given_name")
+        company = _optional_name(company_name, "company_name")
+        b2b = policy.registration_mode is RegistrationMode.B2B
+        born = validate_birth_date(birth_date, today=self._today())
+        entries = validate_profile(dict(profile or {}))
+        password_hash = self._s._ctx.hasher.hash(check_password(password))
+        now = self._s._ctx.clock.now()
+        user = User(
+            id=new_id("usr"),
+            tier=UserTier.FULL,
+            status=(
+                UserStatus.PENDING_APPROVAL
+                if policy.registration_access is RegistrationAccess.APPROVAL
+                else UserStatus.ACTIVE
+            ),
+            email=address,
+            given_name=given,
+            family_name=family,
+            birth_date=born,
+            password_hash=password_hash,
+            profile=entries,
+            created_at=now,
+            updated_at=now,
+        )
+
+        def work(tx: Transaction) -> User:
+            actor = Actor.user(user.id)
+            tx.users.add(user)
+            if b2b:
+                assert company is not None
+                customer = new_customer(
+                    self._s, tx, actor, ch, name=company, kind=CustomerKind.BUSINESS
+                )
+                add_membership(
+                    self._s,
+                    tx,
+                    actor,
+                    user_id=user.id,
+                    customer_id=customer.id,
+                    role=Role.COMPANY_MANAGER,
+                )
+            self._s._record(
+                tx,
+                EventKind.USER_CREATED,
+                actor,
+                user_id=user.id,
+                data={"tier": UserTier.FULL.value, "channel": ch.name, "source": "registration"},
+            )
+            return user
+
+        return self._s._write(work)
+
+    def register_guest(
+        self,
+        *,
+        email: str,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        source: GuestSource = GuestSource.CHECKOUT,
+    ) -> User | None:
+        """Make a GUEST user at checkout or newsletter sign-up, or reuse the guest that has
+        this e-mail already.
+
+        Returns:
+            The guest, new or reused; ``None`` when the e-mail belongs to a BLANK or FULL
+            account. Then keep the order as a not-signed-in order and tell the visitor
+            nothing about that account.
+
+        Raises:
+            InvalidEmail, InvalidName, MissingField: Bad input (a guest needs a name).
+        """
+        address = normalise_email(email)
+        given = _optional_name(given_name, "given_name")
+        family = _optional_name(family_name, "family_name")
+        if given is None and family is None:
+            raise MissingField("A guest needs a given or a family name.", field="given_name")
+
+        def work(tx: Transaction) -> User | None:
+            existing = tx.users.get_by_email(email_key(address))
+            if existing is not None:
+                return existing if existing.tier is UserTier.GUEST else None
+            now = self._s._ctx.clock.now()
+            user = tx.users.add(
+                User(
+                    id=new_id("usr"),
+                    tier=UserTier.GUEST,
+                    email=address,
+                    given_name=given,
+                    family_name=family,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            self._s._record(
+                tx,
+                EventKind.USER_CREATED,
+                Actor.system(),
+                user_id=user.id,
+                data={"tier": UserTier.GUEST.value, "source": source.value},
+            )
+            return user
+
+        return self._s._write(work)
+
+    def create_blank(self, actor: Actor) -> User:
+        """Make a BLANK user (for a membership card or a printed QR code).
+
+        The user knows nothing yet and must complete the profile at first sign-in.
+
+        Raises:
+            NotPermitted: ``actor`` is a user, not the operator or the system.
+        """
+        require_staff(actor)
+        now = self._s._ctx.clock.now()
+        user = User(
+            id=new_id("usr"),
+            tier=UserTier.BLANK,
+            must_complete_profile=True,
+            created_at=now,
+            updated_at=now,
+        )
+
+        def work(tx: Transaction) -> User:
+            tx.users.add(user)
+            self._s._record(
+                tx,
+                EventKind.USER_CREATED,
+                actor,
+                user_id=user.id,
+                data={"tier": UserTier.BLANK.value, "source": "operator"},
+            )
+            return user
+
+        return self._s._write(work)
+
+    def complete_profile(
+        self,
+        user_id: str,
+        *,
+        email: str,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        password: str | None = None,
+        birth_date: date | None = None,
+        actor: Actor | None = None,
+    ) -> User:
+        """Complete a BLANK user's profile: to GUEST with name and e-mail, or to FULL with a
+        password and birth date as well.
+
+        Args:
+            user_id: The BLANK user.
+            email, given_name, family_name: The contact data (a name is required).
+            password, birth_date: Both, to become FULL; neither, to become GUEST.
+            actor: Who acts; defaults to the user themself.
+
+        Raises:
+            WrongTier: The user is not BLANK.
+            UserDisabled: The user is disabled or waits for approval.
+            MissingField: Only one of password and birth date, or no name.
+            EmailTaken: Another user has the e-mail.
+        """
+        actor = actor or Actor.user(user_id)
+        require_self_or_staff(actor, user_id)
+        if (password is None) != (birth_date is None):
+            raise MissingField(
+                "To become a full user give both a password and a birth date; "
+                "give neither to stay a guest.",
+                field="password" if password is None else "birth_date",
+            )
+        address = normalise_email(email)
+        given = _optional_name(given_name, "given_name")
+        family = _optional_name(family_name, "family_name")
+        if given is None and family is None:
+            raise MissingField("Completing the profile needs a name.", field="given_name")
+        born = None if birth_date is None else validate_birth_date(birth_date, today=self._today())
+        password_hash = (
+            None if password is None else self._s._ctx.hasher.hash(check_password(password))
+        )
+        tier = UserTier.FULL if password_hash else UserTier.GUEST
+
+        def work(tx: Transaction) -> User:
+            user = load_user(tx, user_id)
+            if user.tier is not UserTier.BLANK:
+                raise WrongTier("Only a blank user completes a profile; this one has done so.")
+            if not user.is_active:
+                raise UserDisabled()
+            updated = tx.users.update(
+                attrs.evolve(
+                    user,
+                    tier=tier,
+                    email=address,
+                    given_name=given,
+                    family_name=family,
+                    birth_date=born,
+                    password_hash=password_hash,
+                    must_complete_profile=False,
+                    security_version=user.security_version + 1,
+                    updated_at=self._s._ctx.clock.now(),
+                )
+            )
+            self._s._record(
+                tx,
+                EventKind.PROFILE_COMPLETED,
+                actor,
+                user_id=user_id,
+                data={"from": UserTier.BLANK.value, "to": tier.value},
+            )
+            return updated
+
+        return self._s._write(work)
+
+    def upgrade_guest(
+        self,
+        user_id: str,
+        *,
+        password: str,
+        birth_date: date,
+        actor: Actor | None = None,
+    ) -> User:
+        """Turn a GUEST into a FULL user with a password and a birth date.
+
+        The sign-in capability puts this behind an e-mailed UPGRADE link, so that only the
+        owner of the address can do it.
+
+        Raises:
+            WrongTier: The user is not a GUEST.
+            UserDisabled: The user is disabled.
+            InvalidPassword, InvalidBirthDate: Bad input; nothing changes.
+        """
+        actor = actor or Actor.user(user_id)
+        require_self_or_staff(actor, user_id)
+        born = validate_birth_date(birth_date, today=self._today())
+        password_hash = self._s._ctx.hasher.hash(check_password(password))
+
+        def work(tx: Transaction) -> User:
+            user = load_user(tx, user_id)
+            if user.tier is not UserTier.GUEST:
+                raise WrongTier("Only a guest can be upgraded to a full user.")
+            if not user.is_active:
+                raise UserDisabled()
+            updated = tx.users.update(
+                attrs.evolve(
+                    user,
+                    tier=UserTier.FULL,
+                    birth_date=born,
+                    password_hash=password_hash,
+                    security_version=user.security_version + 1,
+                    updated_at=self._s._ctx.clock.now(),
+                )
+            )
+            self._s._record(
+                tx,
+                EventKind.TIER_CHANGED,
+                actor,
+                user_id=user_id,
+                data={"from": UserTier.GUEST.value, "to": UserTier.FULL.value},
+            )
+            return updated
+
+        return self._s._write(work)

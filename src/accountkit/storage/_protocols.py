@@ -1,0 +1,279 @@
+"""The storage contract: what every store implements, with one meaning in every store.
+
+Services talk to a store only through these Protocols. A store hands out a
+:class:`Transaction` (a unit of work) from :meth:`Store.transaction`; every repository
+call made through it happens whole or not at all when the ``with`` block ends. The
+contract suite in ``tests/contract/`` holds every store to these docstrings.
+
+Rules every store keeps, whatever its engine:
+
+- Records go in and come out as frozen domain values; nothing live escapes.
+- ``update`` is optimistic: it succeeds only when the stored ``version`` equals the
+  version of the record passed in, and stores the record with ``version + 1``; otherwise it
+  raises :class:`~accountkit.errors.ConcurrentUpdate` and changes nothing.
+- Uniqueness is the store's job, not only the caller's: a second live user with the same
+  e-mail key raises :class:`~accountkit.errors.EmailTaken`; a second customer with the same
+  number raises :class:`~accountkit.errors.CustomerNumberTaken`; an exclusive membership
+  next to another raises :class:`~accountkit.errors.MembershipConflict`; two active
+  memberships of one user are refused. These hold also between concurrent transactions.
+- An exception inside the ``with`` block rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from accountkit.domain import Customer, CustomerGroup, Event, Membership, User
+
+__all__ = [
+    "CustomerRepository",
+    "EventLog",
+    "GroupRepository",
+    "MembershipRepository",
+    "SequenceRepository",
+    "Store",
+    "TokenLedger",
+    "Transaction",
+    "UserRepository",
+]
+
+
+class UserRepository(Protocol):
+    """Users, unique by the case-folded e-mail key."""
+
+    def get(self, user_id: str) -> User | None:
+        """Return the user with this id, or ``None``."""
+        ...
+
+    def get_by_email(self, email_key: str) -> User | None:
+        """Return the user whose case-folded e-mail equals ``email_key``, or ``None``."""
+        ...
+
+    def add(self, user: User) -> User:
+        """Insert a new user (its ``version`` is stored as given).
+
+        Raises:
+            EmailTaken: Another user has the same e-mail key.
+        """
+        ...
+
+    def add_many(self, users: Iterable[User]) -> int:
+        """Insert many new users at once (a bulk import); return how many.
+
+        All or nothing: one clash raises :class:`~accountkit.errors.EmailTaken` and none
+        of them is stored once the transaction rolls back.
+        """
+        ...
+
+    def update(self, user: User) -> User:
+        """Store ``user`` over the stored one if its version still matches; return it with
+        the version raised by one.
+
+        Raises:
+            ConcurrentUpdate: The stored version differs (someone else wrote first).
+            UserNotFound: No user with that id.
+            EmailTaken: The new e-mail key belongs to another user.
+        """
+        ...
+
+    def count(self) -> int:
+        """Return how many users are stored."""
+        ...
+
+
+class CustomerRepository(Protocol):
+    """Customers, unique by customer number."""
+
+    def get(self, customer_id: str) -> Customer | None:
+        """Return the customer with this id, or ``None``."""
+        ...
+
+    def get_by_number(self, number: str) -> Customer | None:
+        """Return the customer holding this customer number, or ``None``."""
+        ...
+
+    def add(self, customer: Customer) -> Customer:
+        """Insert a new customer.
+
+        Raises:
+            CustomerNumberTaken: Another customer has this number.
+        """
+        ...
+
+    def update(self, customer: Customer) -> Customer:
+        """Optimistic update, as :meth:`UserRepository.update`.
+
+        Raises:
+            ConcurrentUpdate, CustomerNotFound, CustomerNumberTaken.
+        """
+        ...
+
+
+class MembershipRepository(Protocol):
+    """Memberships of users at customers; one per (user, customer) pair."""
+
+    def for_user(self, user_id: str) -> Sequence[Membership]:
+        """Return the user's memberships, oldest first."""
+        ...
+
+    def for_customer(self, customer_id: str) -> Sequence[Membership]:
+        """Return the customer's memberships, oldest first."""
+        ...
+
+    def get(self, user_id: str, customer_id: str) -> Membership | None:
+        """Return the membership of the user at the customer, or ``None``."""
+        ...
+
+    def add(self, membership: Membership, *, exclusive: bool) -> Membership:
+        """Insert a membership.
+
+        Args:
+            membership: The new membership.
+            exclusive: Made under ``ONE_CUSTOMER_PER_USER``: the store refuses it when the
+                user already has any membership, also against a concurrent insert.
+
+        Raises:
+            MembershipConflict: ``exclusive`` and the user already has a membership (the
+                error names that customer), or the pair exists already.
+            ConflictError: ``membership.active`` while another membership of the user is
+                active.
+        """
+        ...
+
+    def update(self, membership: Membership) -> Membership:
+        """Replace the stored membership of the same (user, customer) pair.
+
+        Raises:
+            MembershipNotFound: There is none.
+            ConflictError: It would make a second active membership of the user.
+        """
+        ...
+
+    def remove(self, user_id: str, customer_id: str) -> None:
+        """Delete the membership.
+
+        Raises:
+            MembershipNotFound: There is none.
+        """
+        ...
+
+
+class GroupRepository(Protocol):
+    """Customer groups."""
+
+    def get(self, group_id: str) -> CustomerGroup | None:
+        """Return the group, or ``None``."""
+        ...
+
+    def add(self, group: CustomerGroup) -> CustomerGroup:
+        """Insert a new group."""
+        ...
+
+    def list(self) -> Sequence[CustomerGroup]:
+        """Return all groups, sorted by name."""
+        ...
+
+
+class EventLog(Protocol):
+    """Append-only history."""
+
+    def append(self, event: Event) -> None:
+        """Record an event."""
+        ...
+
+    def for_customer(self, customer_id: str) -> Sequence[Event]:
+        """Return the customer's events, oldest first."""
+        ...
+
+    def for_user(self, user_id: str) -> Sequence[Event]:
+        """Return the user's events, oldest first."""
+        ...
+
+
+class SequenceRepository(Protocol):
+    """Named counters that never hand out a value twice."""
+
+    def next_value(self, name: str, *, start: int) -> int:
+        """Advance the sequence ``name`` and return its new value.
+
+        The first call returns ``start``; a later call returns one more than the previous
+        value, or ``start`` when that is larger (so raising ``start`` in a policy skips
+        ahead). Concurrent transactions never get the same value; a rolled-back
+        transaction may leave a gap.
+        """
+        ...
+
+
+class TokenLedger(Protocol):
+    """What the store remembers about one-time tokens: which ids were used."""
+
+    def mark_used(self, token_id: str, *, user_id: str, purpose: str, at: datetime) -> bool:
+        """Record that a one-time token was redeemed.
+
+        Returns:
+            ``True`` the first time, ``False`` when the token was used before, also when
+            two transactions race to redeem it (exactly one gets ``True``).
+        """
+        ...
+
+    def is_used(self, token_id: str) -> bool:
+        """Return whether the token was redeemed."""
+        ...
+
+
+class Transaction(Protocol):
+    """A unit of work: repositories whose changes commit together."""
+
+    @property
+    def users(self) -> UserRepository:
+        """The users."""
+        ...
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customers."""
+        ...
+
+    @property
+    def memberships(self) -> MembershipRepository:
+        """The memberships."""
+        ...
+
+    @property
+    def groups(self) -> GroupRepository:
+        """The customer groups."""
+        ...
+
+    @property
+    def events(self) -> EventLog:
+        """The history."""
+        ...
+
+    @property
+    def sequences(self) -> SequenceRepository:
+        """The counters."""
+        ...
+
+    @property
+    def tokens(self) -> TokenLedger:
+        """The one-time token ledger."""
+        ...
+
+
+class Store(Protocol):
+    """Where accountkit keeps its data. :class:`MemoryStore` and :class:`SqlStore` are two."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Open a unit of work; it commits when the block ends and rolls back on an error.
+
+        Raises:
+            StorageError: The store could not commit; nothing was written.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections and files. The store is not used afterwards."""
+        ...

@@ -1,0 +1,355 @@
+"""MemoryStore: the whole contract in process memory, for tests, examples and prototypes.
+
+One lock serialises transactions, and every write is recorded in an undo log, so a
+transaction that raises leaves no trace, as on a database. Indexes mirror the SQL
+unique constraints, so the same conflicts surface in the same places.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+
+import attrs
+
+from accountkit.domain import Customer, CustomerGroup, Event, Membership, User
+from accountkit.domain.validation import email_key
+from accountkit.errors import (
+    ConcurrentUpdate,
+    ConflictError,
+    CustomerNotFound,
+    CustomerNumberTaken,
+    EmailTaken,
+    MembershipConflict,
+    MembershipNotFound,
+    UserNotFound,
+)
+
+__all__ = ["MemoryStore"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Journal:
+    """Undo log of one transaction: each write registers how to take it back."""
+
+    def __init__(self) -> None:
+        self.undo: list[Callable[[], None]] = []
+
+    def put(self, table: dict[K, V], key: K, value: V) -> None:
+        if key in table:
+            old = table[key]
+            self.undo.append(lambda: table.__setitem__(key, old))
+        else:
+            self.undo.append(lambda: table.__delitem__(key))
+        table[key] = value
+
+    def delete(self, table: dict[K, V], key: K) -> None:
+        old = table.pop(key)
+        self.undo.append(lambda: table.__setitem__(key, old))
+
+    def append(self, items: list[V], item: V) -> None:
+        items.append(item)
+        self.undo.append(lambda: items.__delitem__(-1))
+
+    def rollback(self) -> None:
+        while self.undo:
+            self.undo.pop()()
+
+
+@attrs.define
+class _Data:
+    users: dict[str, User] = attrs.Factory(dict)
+    users_by_email: dict[str, str] = attrs.Factory(dict)
+    customers: dict[str, Customer] = attrs.Factory(dict)
+    customers_by_number: dict[str, str] = attrs.Factory(dict)
+    memberships: dict[tuple[str, str], Membership] = attrs.Factory(dict)
+    exclusive: dict[tuple[str, str], bool] = attrs.Factory(dict)
+    by_user: dict[str, dict[str, Membership]] = attrs.Factory(dict)
+    by_customer: dict[str, dict[str, Membership]] = attrs.Factory(dict)
+    groups: dict[str, CustomerGroup] = attrs.Factory(dict)
+    events: list[Event] = attrs.Factory(list)
+    events_by_user: dict[str, list[Event]] = attrs.Factory(dict)
+    events_by_customer: dict[str, list[Event]] = attrs.Factory(dict)
+    sequences: dict[str, int] = attrs.Factory(dict)
+    used_tokens: dict[str, tuple[str, str, datetime]] = attrs.Factory(dict)
+
+
+class _Users:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def get(self, user_id: str) -> User | None:
+        return self._d.users.get(user_id)
+
+    def get_by_email(self, email_key: str) -> User | None:
+        user_id = self._d.users_by_email.get(email_key)
+        return None if user_id is None else self._d.users[user_id]
+
+    def _claim_email(self, user: User, previous: User | None) -> None:
+        old_key = email_key(previous.email) if previous and previous.email else None
+        new_key = email_key(user.email) if user.email else None
+        if new_key == old_key:
+            return
+        if new_key is not None:
+            holder = self._d.users_by_email.get(new_key)
+            if holder is not None and holder != user.id:
+                raise EmailTaken()
+            self._j.put(self._d.users_by_email, new_key, user.id)
+        if old_key is not None:
+            self._j.delete(self._d.users_by_email, old_key)
+
+    def add(self, user: User) -> User:
+        if user.id in self._d.users:
+            raise ConflictError("A user with this id exists already; ids are made by accountkit.")
+        self._claim_email(user, None)
+        self._j.put(self._d.users, user.id, user)
+        return user
+
+    def add_many(self, users: Iterable[User]) -> int:
+        count = 0
+        for user in users:
+            self.add(user)
+            count += 1
+        return count
+
+    def update(self, user: User) -> User:
+        stored = self._d.users.get(user.id)
+        if stored is None:
+            raise UserNotFound()
+        if stored.version != user.version:
+            raise ConcurrentUpdate()
+        new = attrs.evolve(user, version=user.version + 1)
+        self._claim_email(new, stored)
+        self._j.put(self._d.users, new.id, new)
+        return new
+
+    def count(self) -> int:
+        return len(self._d.users)
+
+
+class _Customers:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def get(self, customer_id: str) -> Customer | None:
+        return self._d.customers.get(customer_id)
+
+    def get_by_number(self, number: str) -> Customer | None:
+        customer_id = self._d.customers_by_number.get(number)
+        return None if customer_id is None else self._d.customers[customer_id]
+
+    def _claim_number(self, customer: Customer, previous: Customer | None) -> None:
+        old = previous.number if previous else None
+        if customer.number == old:
+            return
+        if customer.number is not None:
+            if customer.number in self._d.customers_by_number:
+                raise CustomerNumberTaken()
+            self._j.put(self._d.customers_by_number, customer.number, customer.id)
+        if old is not None:
+            self._j.delete(self._d.customers_by_number, old)
+
+    def add(self, customer: Customer) -> Customer:
+        if customer.id in self._d.customers:
+            raise ConflictError("A customer with this id exists already.")
+        self._claim_number(customer, None)
+        self._j.put(self._d.customers, customer.id, customer)
+        return customer
+
+    def update(self, customer: Customer) -> Customer:
+        stored = self._d.customers.get(customer.id)
+        if stored is None:
+            raise CustomerNotFound()
+        if stored.version != customer.version:
+            raise ConcurrentUpdate()
+        new = attrs.evolve(customer, version=customer.version + 1)
+        self._claim_number(new, stored)
+        self._j.put(self._d.customers, new.id, new)
+        return new
+
+
+def _oldest_first(memberships: Iterable[Membership]) -> list[Membership]:
+    return sorted(memberships, key=lambda m: m.assigned_at)
+
+
+class _Memberships:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def for_user(self, user_id: str) -> Sequence[Membership]:
+        return _oldest_first(self._d.by_user.get(user_id, {}).values())
+
+    def for_customer(self, customer_id: str) -> Sequence[Membership]:
+        return _oldest_first(self._d.by_customer.get(customer_id, {}).values())
+
+    def get(self, user_id: str, customer_id: str) -> Membership | None:
+        return self._d.memberships.get((user_id, customer_id))
+
+    def _check_active(self, membership: Membership) -> None:
+        if not membership.active:
+            return
+        for other in self._d.by_user.get(membership.user_id, {}).values():
+            if other.active and other.customer_id != membership.customer_id:
+                raise ConflictError(
+                    "The user already has an active company; switch instead of adding a "
+                    "second active membership."
+                )
+
+    def _write(self, membership: Membership) -> None:
+        key = (membership.user_id, membership.customer_id)
+        self._j.put(self._d.memberships, key, membership)
+        self._j.put(self._d.by_user.setdefault(membership.user_id, {}), key[1], membership)
+        self._j.put(self._d.by_customer.setdefault(membership.customer_id, {}), key[0], membership)
+
+    def add(self, membership: Membership, *, exclusive: bool) -> Membership:
+        key = (membership.user_id, membership.customer_id)
+        current = self._d.by_user.get(membership.user_id, {})
+        if key in self._d.memberships:
+            raise MembershipConflict(
+                membership.customer_id,
+                "The user is already assigned to this customer; change the role instead.",
+            )
+        if current and (exclusive or any(self._d.exclusive.get(k) for k in self._keys(current))):
+            raise MembershipConflict(next(iter(current)))
+        self._check_active(membership)
+        self._write(membership)
+        self._j.put(self._d.exclusive, key, exclusive)
+        return membership
+
+    @staticmethod
+    def _keys(current: dict[str, Membership]) -> Iterator[tuple[str, str]]:
+        for m in current.values():
+            yield (m.user_id, m.customer_id)
+
+    def update(self, membership: Membership) -> Membership:
+        if (membership.user_id, membership.customer_id) not in self._d.memberships:
+            raise MembershipNotFound()
+        self._check_active(membership)
+        self._write(membership)
+        return membership
+
+    def remove(self, user_id: str, customer_id: str) -> None:
+        key = (user_id, customer_id)
+        if key not in self._d.memberships:
+            raise MembershipNotFound()
+        self._j.delete(self._d.memberships, key)
+        self._j.delete(self._d.exclusive, key)
+        self._j.delete(self._d.by_user[user_id], customer_id)
+        self._j.delete(self._d.by_customer[customer_id], user_id)
+
+
+class _Groups:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def get(self, group_id: str) -> CustomerGroup | None:
+        return self._d.groups.get(group_id)
+
+    def add(self, group: CustomerGroup) -> CustomerGroup:
+        if group.id in self._d.groups:
+            raise ConflictError("A group with this id exists already.")
+        self._j.put(self._d.groups, group.id, group)
+        return group
+
+    def list(self) -> Sequence[CustomerGroup]:
+        return sorted(self._d.groups.values(), key=lambda g: (g.name, g.id))
+
+
+class _Events:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def append(self, event: Event) -> None:
+        self._j.append(self._d.events, event)
+        if event.user_id is not None:
+            self._j.append(self._d.events_by_user.setdefault(event.user_id, []), event)
+        if event.customer_id is not None:
+            self._j.append(self._d.events_by_customer.setdefault(event.customer_id, []), event)
+
+    def for_customer(self, customer_id: str) -> Sequence[Event]:
+        return list(self._d.events_by_customer.get(customer_id, ()))
+
+    def for_user(self, user_id: str) -> Sequence[Event]:
+        return list(self._d.events_by_user.get(user_id, ()))
+
+
+class _Sequences:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def next_value(self, name: str, *, start: int) -> int:
+        current = self._d.sequences.get(name)
+        value = start if current is None else max(current + 1, start)
+        self._j.put(self._d.sequences, name, value)
+        return value
+
+
+class _Tokens:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def mark_used(self, token_id: str, *, user_id: str, purpose: str, at: datetime) -> bool:
+        if token_id in self._d.used_tokens:
+            return False
+        self._j.put(self._d.used_tokens, token_id, (user_id, purpose, at))
+        return True
+
+    def is_used(self, token_id: str) -> bool:
+        return token_id in self._d.used_tokens
+
+
+class _MemoryTransaction:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self.users = _Users(data, journal)
+        self.customers = _Customers(data, journal)
+        self.memberships = _Memberships(data, journal)
+        self.groups = _Groups(data, journal)
+        self.events = _Events(data, journal)
+        self.sequences = _Sequences(data, journal)
+        self.tokens = _Tokens(data, journal)
+
+
+class MemoryStore:
+    """A store in process memory, with the same meaning as :class:`SqlStore`.
+
+    Transactions are serialised by one lock, so it is safe across threads (not across
+    processes). A transaction that raises is undone completely.
+
+    Example:
+        >>> from accountkit import AccountKit
+        >>> kit = AccountKit(store=MemoryStore(), secret_keys=["k"])
+    """
+
+    def __init__(self) -> None:
+        self._data = _Data()
+        self._lock = threading.RLock()
+        self._active: _MemoryTransaction | None = None
+        self._journal: _Journal | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[_MemoryTransaction]:
+        """Open a unit of work; see :meth:`accountkit.storage.Store.transaction`.
+
+        A transaction opened inside another on the same thread joins the outer one.
+        """
+        with self._lock:
+            if self._active is not None:
+                yield self._active
+                return
+            journal = _Journal()
+            self._journal, self._active = journal, _MemoryTransaction(self._data, journal)
+            try:
+                yield self._active
+            except BaseException:
+                journal.rollback()
+                raise
+            finally:
+                self._journal, self._active = None, None
+
+    def close(self) -> None:
+        """Nothing to release; present for the :class:`Store` contract."""
