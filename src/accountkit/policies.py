@@ -97,7 +97,7 @@ def _check_pattern(pattern: str) -> None:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
         sample = pattern.format(n=1)
-    except (ValueError, KeyError, IndexError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise InvalidPolicy(
             "A customer-number pattern is a format string with one {n} field, such as 'K-{n:06d}'.",
             field="numbering",
@@ -151,7 +151,13 @@ CustomerNumbering.NONE = CustomerNumbering(NumberingMode.NONE)
 
 
 def _field_set(fields: Iterable[Field | str]) -> frozenset[Field]:
-    return frozenset(Field(f) for f in fields)
+    try:
+        return frozenset(Field(f) for f in fields)
+    except ValueError as exc:
+        raise InvalidPolicy(
+            "required_fields holds a name that is not a Field; use the Field enum.",
+            field="required_fields",
+        ) from exc
 
 
 @attrs.frozen(kw_only=True)

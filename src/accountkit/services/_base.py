@@ -56,7 +56,7 @@ class Service:
         return channel
 
     def _read(self, work: Callable[[Transaction], T]) -> T:
-        with self._ctx.store.transaction() as tx:
+        with self._ctx.store.transaction(readonly=True) as tx:
             return work(tx)
 
     def _write(self, work: Callable[[Transaction], T]) -> T:

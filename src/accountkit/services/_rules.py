@@ -71,8 +71,15 @@ def new_customer(
     if number is not None:
         number = validate_customer_number(number)
     elif numbering.mode is NumberingMode.AUTOMATIC:
-        value = tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
-        number = numbering.format(value)
+        # Skip numbers an operator has already given by hand; otherwise the sequence would
+        # stop on that number and every later automatic creation would fail.
+        number = numbering.format(
+            tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
+        )
+        while tx.customers.get_by_number(number) is not None:
+            number = numbering.format(
+                tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
+            )
     if group_id is not None and tx.groups.get(group_id) is None:
         raise GroupNotFound()
     now = service._ctx.clock.now()

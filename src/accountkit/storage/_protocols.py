@@ -266,8 +266,12 @@ class Transaction(Protocol):
 class Store(Protocol):
     """Where accountkit keeps its data. :class:`MemoryStore` and :class:`SqlStore` are two."""
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
+    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[Transaction]:
         """Open a unit of work; it commits when the block ends and rolls back on an error.
+
+        Args:
+            readonly: A hint that the unit only reads, so the store need not take write
+                locks. Writing in a read-only unit is not guaranteed to fail.
 
         Raises:
             StorageError: The store could not commit; nothing was written.

@@ -332,7 +332,7 @@ class MemoryStore:
         self._journal: _Journal | None = None
 
     @contextmanager
-    def transaction(self) -> Iterator[_MemoryTransaction]:
+    def transaction(self, *, readonly: bool = False) -> Iterator[_MemoryTransaction]:
         """Open a unit of work; see :meth:`accountkit.storage.Store.transaction`.
 
         A transaction opened inside another on the same thread joins the outer one.

@@ -1,0 +1,75 @@
+"""Running the Alembic migrations that ship inside the package, from Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from accountkit.errors import SchemaTooNew
+
+__all__ = ["current_revision", "head_revision", "is_known", "names", "upgrade"]
+
+_SCRIPTS = Path(__file__).parent / "migrations"
+
+
+def _config(prefix: str, schema: str | None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    config.attributes["prefix"] = prefix
+    config.attributes["schema"] = schema
+    return config
+
+
+def names() -> tuple[str, str | None]:
+    """Inside a migration: the table prefix and schema this run works on."""
+    from alembic import context
+
+    attributes = context.config.attributes
+    return attributes["prefix"], attributes.get("schema")
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this package."""
+    head = ScriptDirectory.from_config(_config("", None)).get_current_head()
+    assert head is not None
+    return head
+
+
+def is_known(revision: str) -> bool:
+    """Whether this package ships ``revision`` (False for one made by a newer accountkit)."""
+    scripts = ScriptDirectory.from_config(_config("", None))
+    return any(script.revision == revision for script in scripts.walk_revisions())
+
+
+def current_revision(connection: sa.Connection, prefix: str, schema: str | None) -> str | None:
+    """The revision the database is at, or ``None`` for a database without accountkit."""
+    context = MigrationContext.configure(
+        connection,
+        opts={"version_table": f"{prefix}alembic_version", "version_table_schema": schema},
+    )
+    return context.get_current_revision()
+
+
+def upgrade(
+    connection: sa.Connection, prefix: str, schema: str | None, revision: str = "head"
+) -> None:
+    """Bring the database to ``revision`` (default: the newest), inside one transaction.
+
+    Raises:
+        SchemaTooNew: The database is at a revision this package does not know, made by a
+            newer accountkit.
+    """
+    config = _config(prefix, schema)
+    current = current_revision(connection, prefix, schema)
+    if current is not None and not is_known(current):
+        raise SchemaTooNew(
+            f"The database is at schema revision {current}, newer than this accountkit "
+            f"knows (up to {head_revision()}); upgrade the accountkit package."
+        )
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)

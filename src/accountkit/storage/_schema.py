@@ -1,0 +1,222 @@
+"""The SQL schema at its newest revision, as SQLAlchemy Core tables.
+
+The migrations in ``migrations/versions`` build the same tables step by step; a test
+compares the two, so they cannot drift apart. Change the schema only by adding a
+migration and changing this file to match.
+
+Invariants held by the database itself, not only by the services:
+
+- ``users.email_key`` is unique (the case-folded e-mail; NULL for users without one);
+- ``customers.number`` is unique;
+- ``memberships``: one row per (user, customer); at most one row per user with
+  ``exclusive`` (memberships made under ONE_CUSTOMER_PER_USER), and at most one with
+  ``active``, by partial unique indexes;
+- ``used_tokens.token_id`` is the primary key, so a one-time token is redeemed once.
+"""
+
+from __future__ import annotations
+
+import attrs
+import sqlalchemy as sa
+
+from accountkit.storage._sqltypes import UtcDateTime
+
+__all__ = ["HEAD_REVISION", "Tables", "build_tables"]
+
+HEAD_REVISION = "0002"
+"""The newest migration revision this package knows."""
+
+
+@attrs.frozen
+class Tables:
+    """The accountkit tables in one MetaData."""
+
+    users: sa.Table
+    customers: sa.Table
+    groups: sa.Table
+    memberships: sa.Table
+    events: sa.Table
+    sequences: sa.Table
+    used_tokens: sa.Table
+    orders: sa.Table
+    addresses: sa.Table
+    consents: sa.Table
+
+
+def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
+    """Define accountkit's tables in ``metadata``, each name starting with ``prefix``."""
+    p = prefix
+    schema = metadata.schema
+
+    def fk(table: str, column: str = "id") -> str:
+        return f"{schema}.{p}{table}.{column}" if schema else f"{p}{table}.{column}"
+
+    users = sa.Table(
+        f"{p}users",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("tier", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("email", sa.String(320)),
+        sa.Column("email_key", sa.String(320)),
+        sa.Column("given_name", sa.String(200)),
+        sa.Column("family_name", sa.String(200)),
+        sa.Column("birth_date", sa.Date),
+        sa.Column("password_hash", sa.String(512)),
+        sa.Column("must_complete_profile", sa.Boolean, nullable=False),
+        sa.Column("profile", sa.Text, nullable=False),
+        sa.Column("security_version", sa.Integer, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+        sa.UniqueConstraint("email_key", name=f"{p}uq_users_email_key"),
+    )
+    groups = sa.Table(
+        f"{p}groups",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("price_list_id", sa.String(200)),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+    )
+    customers = sa.Table(
+        f"{p}customers",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("number", sa.String(40)),
+        sa.Column("group_id", sa.String(64), sa.ForeignKey(fk("groups"))),
+        sa.Column("price_list_id", sa.String(200)),
+        sa.Column("discount", sa.String(40), nullable=False),
+        sa.Column("document_contacts", sa.Text, nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+        sa.Column("last_order_at", UtcDateTime),
+        sa.UniqueConstraint("number", name=f"{p}uq_customers_number"),
+        sa.Index(f"{p}ix_customers_last_order", "last_order_at", "id"),
+    )
+    memberships = sa.Table(
+        f"{p}memberships",
+        metadata,
+        sa.Column("user_id", sa.String(64), sa.ForeignKey(fk("users")), primary_key=True),
+        sa.Column("customer_id", sa.String(64), sa.ForeignKey(fk("customers")), primary_key=True),
+        sa.Column("role", sa.String(64), nullable=False),
+        sa.Column("is_active", sa.Boolean, nullable=False),
+        sa.Column("is_exclusive", sa.Boolean, nullable=False),
+        sa.Column("assigned_by_kind", sa.String(16), nullable=False),
+        sa.Column("assigned_by_id", sa.String(200)),
+        sa.Column("assigned_at", UtcDateTime, nullable=False),
+        sa.Index(f"{p}ix_memberships_customer", "customer_id"),
+        sa.Index(
+            f"{p}uq_memberships_exclusive",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("is_exclusive"),
+            postgresql_where=sa.text("is_exclusive"),
+        ),
+        sa.Index(
+            f"{p}uq_memberships_active",
+            "user_id",
+            "is_active",
+            unique=True,
+            sqlite_where=sa.text("is_active"),
+            postgresql_where=sa.text("is_active"),
+        ),
+    )
+    events = sa.Table(
+        f"{p}events",
+        metadata,
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+        sa.Column("id", sa.String(64), nullable=False, unique=True),
+        sa.Column("at", UtcDateTime, nullable=False),
+        sa.Column("actor_kind", sa.String(16), nullable=False),
+        sa.Column("actor_id", sa.String(200)),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.String(64)),
+        sa.Column("customer_id", sa.String(64)),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Index(f"{p}ix_events_user", "user_id", "seq"),
+        sa.Index(f"{p}ix_events_customer", "customer_id", "seq"),
+    )
+    sequences = sa.Table(
+        f"{p}sequences",
+        metadata,
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("value", sa.BigInteger, nullable=False),
+    )
+    used_tokens = sa.Table(
+        f"{p}used_tokens",
+        metadata,
+        sa.Column("token_id", sa.String(128), primary_key=True),
+        sa.Column("user_id", sa.String(64), nullable=False),
+        sa.Column("purpose", sa.String(32), nullable=False),
+        sa.Column("used_at", UtcDateTime, nullable=False),
+        sa.Index(f"{p}ix_used_tokens_user", "user_id"),
+    )
+    orders = sa.Table(
+        f"{p}orders",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("number", sa.String(64), nullable=False),
+        sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("placed_at", UtcDateTime, nullable=False),
+        sa.Column("total", sa.String(40), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("test_order", sa.Boolean, nullable=False),
+        sa.Column("signed_in", sa.Boolean, nullable=False),
+        sa.Column("user_id", sa.String(64), sa.ForeignKey(fk("users"))),
+        sa.Column("customer_id", sa.String(64), sa.ForeignKey(fk("customers"))),
+        sa.Column("guest_email", sa.String(320)),
+        sa.Column("guest_name", sa.String(400)),
+        sa.UniqueConstraint("number", name=f"{p}uq_orders_number"),
+        sa.Index(f"{p}ix_orders_customer", "customer_id", "placed_at"),
+        sa.Index(f"{p}ix_orders_user", "user_id", "placed_at"),
+    )
+    addresses = sa.Table(
+        f"{p}addresses",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("order_id", sa.String(64), sa.ForeignKey(fk("orders"))),
+        sa.Column("customer_id", sa.String(64), sa.ForeignKey(fk("customers"))),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("company", sa.String(200)),
+        sa.Column("street", sa.String(200), nullable=False),
+        sa.Column("extra", sa.String(200)),
+        sa.Column("postal_code", sa.String(20), nullable=False),
+        sa.Column("city", sa.String(200), nullable=False),
+        sa.Column("country", sa.String(2), nullable=False),
+        sa.Column("address_key", sa.String(1200), nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Index(f"{p}ix_addresses_order", "order_id"),
+        sa.Index(f"{p}ix_addresses_customer", "customer_id"),
+    )
+    consents = sa.Table(
+        f"{p}consents",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("user_id", sa.String(64), sa.ForeignKey(fk("users")), nullable=False),
+        sa.Column("purpose", sa.String(64), nullable=False),
+        sa.Column("granted", sa.Boolean, nullable=False),
+        sa.Column("at", UtcDateTime, nullable=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("wording_version", sa.String(64), nullable=False),
+        sa.Index(f"{p}ix_consents_user", "user_id", "purpose", "at"),
+    )
+    return Tables(
+        users=users,
+        customers=customers,
+        groups=groups,
+        memberships=memberships,
+        events=events,
+        sequences=sequences,
+        used_tokens=used_tokens,
+        orders=orders,
+        addresses=addresses,
+        consents=consents,
+    )

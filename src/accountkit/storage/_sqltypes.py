@@ -1,0 +1,47 @@
+"""Column types shared by the schema and its migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
+
+__all__ = ["UtcDateTime"]
+
+_SQLITE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime in every database.
+
+    PostgreSQL keeps ``timestamp with time zone``. SQLite has no time type, so the value is
+    kept as fixed-width ISO 8601 text in UTC with microseconds: it sorts as time sorts, and
+    reads back with the fast ``datetime.fromisoformat``.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(32))
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("accountkit stores only timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.strftime(_SQLITE_FORMAT) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

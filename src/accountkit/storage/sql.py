@@ -1,0 +1,930 @@
+"""SqlStore: the storage contract on SQLAlchemy 2 Core, for SQLite and PostgreSQL.
+
+One implementation serves both databases. The database enforces the invariants itself
+(unique constraints and partial unique indexes, see ``_schema.py``); this module turns
+their violations into accountkit's errors, and every other database error into a
+:class:`~accountkit.errors.StorageError` subclass, with ``raise ... from``.
+
+SQLite: WAL journal, foreign keys on, a busy timeout; write transactions start with
+``BEGIN IMMEDIATE`` so that two writers queue for the lock instead of deadlocking on the
+upgrade from a read lock (which SQLite reports at once as "database is locked").
+PostgreSQL: psycopg 3, READ COMMITTED; races end in a unique violation or in an
+optimistic-version mismatch, never in a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import bindparam, event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.pool import StaticPool
+
+from accountkit.domain import (
+    Actor,
+    ActorKind,
+    Customer,
+    CustomerGroup,
+    CustomerKind,
+    DocumentContact,
+    DocumentKind,
+    Event,
+    EventKind,
+    Membership,
+    PurchaseConditions,
+    Role,
+    User,
+    UserStatus,
+    UserTier,
+)
+from accountkit.domain.validation import email_key
+from accountkit.errors import (
+    AccountKitError,
+    ConcurrentUpdate,
+    ConflictError,
+    CustomerNotFound,
+    CustomerNumberTaken,
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseUnavailable,
+    EmailTaken,
+    InvalidValue,
+    MembershipConflict,
+    MembershipNotFound,
+    NotFoundError,
+    SchemaTooNew,
+    StorageError,
+    UnsupportedDatabase,
+    UserNotFound,
+)
+from accountkit.storage import _migrate
+from accountkit.storage._schema import Tables, build_tables
+
+__all__ = ["SqlStore", "SqlTransaction", "migrate"]
+
+_BEGIN_KEY = "accountkit_begin"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
+_BULK_CHUNK = 1000
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def _translate(exc: BaseException) -> AccountKitError:
+    """Map a database error to accountkit's; the message never quotes data."""
+    text = str(getattr(exc, "orig", exc) or exc).lower()
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return DatabaseUnavailable()
+    if "database is locked" in text or "database table is locked" in text:
+        return DatabaseBusy()
+    if "file is not a database" in text or "malformed" in text or "not a database" in text:
+        return DatabaseCorrupt()
+    if isinstance(exc, sa.exc.NoSuchModuleError | sa.exc.ArgumentError):
+        return UnsupportedDatabase()
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return DatabaseUnavailable()
+    if isinstance(exc, sqlite3.OperationalError):
+        return DatabaseUnavailable()
+    return StorageError()
+
+
+@contextlib.contextmanager
+def _translating() -> Iterator[None]:
+    try:
+        yield
+    except AccountKitError:
+        raise
+    except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
+        raise _translate(exc) from exc
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("psycopg", "psycopg_binary"):
+            raise _translate(exc) from exc
+        raise
+
+
+def _constraint(exc: sa.exc.IntegrityError) -> str:
+    """Name the violated constraint: PostgreSQL names it; SQLite lists its columns."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return str(name if name else exc.orig).lower()
+
+
+def _is_foreign_key(exc: sa.exc.IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "foreign key" in text or "_fkey" in _constraint(exc)
+
+
+# --- row <-> record -------------------------------------------------------------------------
+
+
+def _user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "tier": user.tier.value,
+        "status": user.status.value,
+        "email": user.email,
+        "email_key": email_key(user.email) if user.email else None,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "birth_date": user.birth_date,
+        "password_hash": user.password_hash,
+        "must_complete_profile": user.must_complete_profile,
+        "profile": json.dumps(dict(user.profile), sort_keys=True, ensure_ascii=False),
+        "security_version": user.security_version,
+        "version": user.version,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def _user(row: sa.Row[Any]) -> User:
+    return User(
+        id=row.id,
+        tier=UserTier(row.tier),
+        status=UserStatus(row.status),
+        email=row.email,
+        given_name=row.given_name,
+        family_name=row.family_name,
+        birth_date=row.birth_date,
+        password_hash=row.password_hash,
+        must_complete_profile=bool(row.must_complete_profile),
+        profile=json.loads(row.profile),
+        security_version=row.security_version,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _customer_values(customer: Customer) -> dict[str, Any]:
+    contacts = [
+        {"kind": c.kind.value, "email": c.email, "contact_person": c.contact_person}
+        for c in customer.document_contacts
+    ]
+    return {
+        "id": customer.id,
+        "kind": customer.kind.value,
+        "name": customer.name,
+        "number": customer.number,
+        "group_id": customer.group_id,
+        "price_list_id": customer.conditions.price_list_id,
+        "discount": str(customer.conditions.discount),
+        "document_contacts": json.dumps(contacts, ensure_ascii=False),
+        "note": customer.note,
+        "channel": customer.channel,
+        "version": customer.version,
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+def _customer(row: sa.Row[Any]) -> Customer:
+    return Customer(
+        id=row.id,
+        kind=CustomerKind(row.kind),
+        name=row.name,
+        number=row.number,
+        group_id=row.group_id,
+        conditions=PurchaseConditions(
+            price_list_id=row.price_list_id, discount=Decimal(row.discount)
+        ),
+        document_contacts=tuple(
+            DocumentContact(
+                kind=DocumentKind(c["kind"]), email=c["email"], contact_person=c["contact_person"]
+            )
+            for c in json.loads(row.document_contacts)
+        ),
+        note=row.note,
+        channel=row.channel,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _membership(row: sa.Row[Any]) -> Membership:
+    return Membership(
+        user_id=row.user_id,
+        customer_id=row.customer_id,
+        role=Role(row.role),
+        active=bool(row.is_active),
+        assigned_by=Actor(ActorKind(row.assigned_by_kind), row.assigned_by_id),
+        assigned_at=row.assigned_at,
+    )
+
+
+def _event(row: sa.Row[Any]) -> Event:
+    return Event(
+        id=row.id,
+        at=row.at,
+        actor=Actor(ActorKind(row.actor_kind), row.actor_id),
+        kind=EventKind(row.kind),
+        user_id=row.user_id,
+        customer_id=row.customer_id,
+        data=json.loads(row.data),
+    )
+
+
+# --- statements, built once per store -------------------------------------------------------
+
+
+class _Statements:
+    """Every statement the repositories run, built once so that calls only bind values."""
+
+    def __init__(self, t: Tables, dialect: str) -> None:
+        insert = sqlite_dialect.insert if dialect == "sqlite" else pg_dialect.insert
+        u, c, m = t.users, t.customers, t.memberships
+        self.user_by_id = sa.select(u).where(u.c.id == bindparam("id"))
+        self.user_by_email = sa.select(u).where(u.c.email_key == bindparam("key"))
+        self.user_exists = sa.select(u.c.id).where(u.c.id == bindparam("id"))
+        self.user_insert = sa.insert(u)
+        user_columns = [col.name for col in u.columns if col.name != "id"]
+        self.user_update = (
+            sa.update(u)
+            .where(u.c.id == bindparam("b_id"), u.c.version == bindparam("b_version"))
+            .values({name: bindparam(name) for name in user_columns})
+        )
+        self.user_count = sa.select(sa.func.count()).select_from(u)
+        self.customer_by_id = sa.select(c).where(c.c.id == bindparam("id"))
+        self.customer_by_number = sa.select(c).where(c.c.number == bindparam("number"))
+        self.customer_exists = sa.select(c.c.id).where(c.c.id == bindparam("id"))
+        self.customer_insert = sa.insert(c)
+        customer_columns = [
+            col.name for col in c.columns if col.name not in ("id", "last_order_at")
+        ]
+        self.customer_update = (
+            sa.update(c)
+            .where(c.c.id == bindparam("b_id"), c.c.version == bindparam("b_version"))
+            .values({name: bindparam(name) for name in customer_columns})
+        )
+        order = (m.c.assigned_at, m.c.customer_id, m.c.user_id)
+        self.memberships_of_user = (
+            sa.select(m).where(m.c.user_id == bindparam("u")).order_by(*order)
+        )
+        self.memberships_of_customer = (
+            sa.select(m).where(m.c.customer_id == bindparam("c")).order_by(*order)
+        )
+        self.membership = sa.select(m).where(
+            m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c")
+        )
+        self.membership_insert = sa.insert(m)
+        self.membership_update = (
+            sa.update(m)
+            .where(m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c"))
+            .values(role=bindparam("role"), is_active=bindparam("is_active"))
+        )
+        self.membership_delete = sa.delete(m).where(
+            m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c")
+        )
+        g = t.groups
+        self.group_by_id = sa.select(g).where(g.c.id == bindparam("id"))
+        self.group_insert = sa.insert(g)
+        self.groups_all = sa.select(g).order_by(g.c.name, g.c.id)
+        e = t.events
+        self.event_insert = sa.insert(e)
+        self.events_of_user = sa.select(e).where(e.c.user_id == bindparam("u")).order_by(e.c.seq)
+        self.events_of_customer = (
+            sa.select(e).where(e.c.customer_id == bindparam("c")).order_by(e.c.seq)
+        )
+        s = t.sequences
+        self.sequence_next = (
+            sa.update(s)
+            .where(s.c.name == bindparam("b_name"))
+            .values(
+                value=sa.case(
+                    (s.c.value + 1 > bindparam("b_start"), s.c.value + 1),
+                    else_=bindparam("b_start"),
+                )
+            )
+            .returning(s.c.value)
+        )
+        self.sequence_create = insert(s).on_conflict_do_nothing(index_elements=[s.c.name])
+        k = t.used_tokens
+        self.token_use = insert(k).on_conflict_do_nothing(index_elements=[k.c.token_id])
+        self.token_used = sa.select(k.c.token_id).where(k.c.token_id == bindparam("id"))
+
+
+# --- repositories ---------------------------------------------------------------------------
+
+
+class _Repo:
+    def __init__(self, conn: sa.Connection, stmts: _Statements, store: SqlStore) -> None:
+        self._conn = conn
+        self._q = stmts
+        self._store = store
+
+
+class _Users(_Repo):
+    def get(self, user_id: str) -> User | None:
+        row = self._conn.execute(self._q.user_by_id, {"id": user_id}).first()
+        return None if row is None else _user(row)
+
+    def get_by_email(self, email_key: str) -> User | None:
+        row = self._conn.execute(self._q.user_by_email, {"key": email_key}).first()
+        return None if row is None else _user(row)
+
+    def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
+        if "email_key" in _constraint(exc):
+            return EmailTaken()
+        return ConflictError("A user with this id exists already; ids are made by accountkit.")
+
+    def add(self, user: User) -> User:
+        try:
+            self._conn.execute(self._q.user_insert, _user_values(user))
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        return user
+
+    def add_many(self, users: Iterable[User]) -> int:
+        count = 0
+        batch: list[dict[str, Any]] = []
+        try:
+            for user in users:
+                batch.append(_user_values(user))
+                if len(batch) == _BULK_CHUNK:
+                    self._conn.execute(self._q.user_insert, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                self._conn.execute(self._q.user_insert, batch)
+                count += len(batch)
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        return count
+
+    def update(self, user: User) -> User:
+        values = _user_values(user)
+        values.pop("id")
+        values["version"] = user.version + 1
+        try:
+            result = self._conn.execute(
+                self._q.user_update, {**values, "b_id": user.id, "b_version": user.version}
+            )
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        if result.rowcount != 1:
+            if self._conn.execute(self._q.user_exists, {"id": user.id}).first() is None:
+                raise UserNotFound()
+            raise ConcurrentUpdate()
+        return User(**{**_attrs_dict(user), "version": user.version + 1})
+
+    def count(self) -> int:
+        return int(self._conn.execute(self._q.user_count).scalar_one())
+
+
+def _attrs_dict(record: Any) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(record, recurse=False)
+
+
+class _Customers(_Repo):
+    def get(self, customer_id: str) -> Customer | None:
+        row = self._conn.execute(self._q.customer_by_id, {"id": customer_id}).first()
+        return None if row is None else _customer(row)
+
+    def get_by_number(self, number: str) -> Customer | None:
+        row = self._conn.execute(self._q.customer_by_number, {"number": number}).first()
+        return None if row is None else _customer(row)
+
+    def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
+        if _is_foreign_key(exc):
+            return NotFoundError("The customer group does not exist; create it first.")
+        if "number" in _constraint(exc):
+            return CustomerNumberTaken()
+        return ConflictError("A customer with this id exists already.")
+
+    def add(self, customer: Customer) -> Customer:
+        try:
+            self._conn.execute(self._q.customer_insert, _customer_values(customer))
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        return customer
+
+    def update(self, customer: Customer) -> Customer:
+        values = _customer_values(customer)
+        values.pop("id")
+        values["version"] = customer.version + 1
+        try:
+            result = self._conn.execute(
+                self._q.customer_update,
+                {**values, "b_id": customer.id, "b_version": customer.version},
+            )
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from exc
+        if result.rowcount != 1:
+            if self._conn.execute(self._q.customer_exists, {"id": customer.id}).first() is None:
+                raise CustomerNotFound()
+            raise ConcurrentUpdate()
+        return Customer(**{**_attrs_dict(customer), "version": customer.version + 1})
+
+
+_SECOND_ACTIVE = (
+    "The user already has an active company; switch instead of adding a second active membership."
+)
+
+
+class _Memberships(_Repo):
+    def for_user(self, user_id: str) -> Sequence[Membership]:
+        return [
+            _membership(r) for r in self._conn.execute(self._q.memberships_of_user, {"u": user_id})
+        ]
+
+    def for_customer(self, customer_id: str) -> Sequence[Membership]:
+        rows = self._conn.execute(self._q.memberships_of_customer, {"c": customer_id})
+        return [_membership(r) for r in rows]
+
+    def get(self, user_id: str, customer_id: str) -> Membership | None:
+        row = self._conn.execute(self._q.membership, {"u": user_id, "c": customer_id}).first()
+        return None if row is None else _membership(row)
+
+    def add(self, membership: Membership, *, exclusive: bool) -> Membership:
+        current = list(self._conn.execute(self._q.memberships_of_user, {"u": membership.user_id}))
+        if any(r.customer_id == membership.customer_id for r in current):
+            raise MembershipConflict(
+                membership.customer_id,
+                "The user is already assigned to this customer; change the role instead.",
+            )
+        if current and (exclusive or any(r.is_exclusive for r in current)):
+            raise MembershipConflict(current[0].customer_id)
+        if membership.active and any(r.is_active for r in current):
+            raise ConflictError(_SECOND_ACTIVE)
+        values = {
+            "user_id": membership.user_id,
+            "customer_id": membership.customer_id,
+            "role": membership.role.value,
+            "is_active": membership.active,
+            "is_exclusive": exclusive,
+            "assigned_by_kind": membership.assigned_by.kind.value,
+            "assigned_by_id": membership.assigned_by.id,
+            "assigned_at": membership.assigned_at,
+        }
+        try:
+            self._conn.execute(self._q.membership_insert, values)
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc, membership) from exc
+        return membership
+
+    def _integrity(self, exc: sa.exc.IntegrityError, membership: Membership) -> AccountKitError:
+        name = _constraint(exc)
+        if _is_foreign_key(exc):
+            return NotFoundError("The user or the customer does not exist.")
+        if "is_active" in name or "uq_memberships_active" in name:
+            return ConflictError(_SECOND_ACTIVE)
+        if "customer_id" in name or "pkey" in name:
+            return MembershipConflict(
+                membership.customer_id,
+                "The user is already assigned to this customer; change the role instead.",
+            )
+        # A concurrent transaction placed the user first; look up where, outside this
+        # (possibly aborted) transaction.
+        return MembershipConflict(self._store._customer_of(membership.user_id))
+
+    def update(self, membership: Membership) -> Membership:
+        try:
+            result = self._conn.execute(
+                self._q.membership_update,
+                {
+                    "u": membership.user_id,
+                    "c": membership.customer_id,
+                    "role": membership.role.value,
+                    "is_active": membership.active,
+                },
+            )
+        except sa.exc.IntegrityError as exc:
+            raise ConflictError(_SECOND_ACTIVE) from exc
+        if result.rowcount != 1:
+            raise MembershipNotFound()
+        return membership
+
+    def remove(self, user_id: str, customer_id: str) -> None:
+        result = self._conn.execute(self._q.membership_delete, {"u": user_id, "c": customer_id})
+        if result.rowcount != 1:
+            raise MembershipNotFound()
+
+
+class _Groups(_Repo):
+    def get(self, group_id: str) -> CustomerGroup | None:
+        row = self._conn.execute(self._q.group_by_id, {"id": group_id}).first()
+        return None if row is None else _group(row)
+
+    def add(self, group: CustomerGroup) -> CustomerGroup:
+        values = {
+            "id": group.id,
+            "name": group.name,
+            "price_list_id": group.price_list_id,
+            "created_at": group.created_at,
+        }
+        try:
+            self._conn.execute(self._q.group_insert, values)
+        except sa.exc.IntegrityError as exc:
+            raise ConflictError("A group with this id exists already.") from exc
+        return group
+
+    def list(self) -> Sequence[CustomerGroup]:
+        return [_group(r) for r in self._conn.execute(self._q.groups_all)]
+
+
+def _group(row: sa.Row[Any]) -> CustomerGroup:
+    return CustomerGroup(
+        id=row.id, name=row.name, price_list_id=row.price_list_id, created_at=row.created_at
+    )
+
+
+class _Events(_Repo):
+    def append(self, event: Event) -> None:
+        self._conn.execute(
+            self._q.event_insert,
+            {
+                "id": event.id,
+                "at": event.at,
+                "actor_kind": event.actor.kind.value,
+                "actor_id": event.actor.id,
+                "kind": event.kind.value,
+                "user_id": event.user_id,
+                "customer_id": event.customer_id,
+                "data": json.dumps(dict(event.data), sort_keys=True, ensure_ascii=False),
+            },
+        )
+
+    def for_customer(self, customer_id: str) -> Sequence[Event]:
+        return [
+            _event(r) for r in self._conn.execute(self._q.events_of_customer, {"c": customer_id})
+        ]
+
+    def for_user(self, user_id: str) -> Sequence[Event]:
+        return [_event(r) for r in self._conn.execute(self._q.events_of_user, {"u": user_id})]
+
+
+class _Sequences(_Repo):
+    def next_value(self, name: str, *, start: int) -> int:
+        params = {"b_name": name, "b_start": start}
+        value = self._conn.execute(self._q.sequence_next, params).scalar()
+        if value is None:
+            self._conn.execute(self._q.sequence_create, {"name": name, "value": start - 1})
+            value = self._conn.execute(self._q.sequence_next, params).scalar_one()
+        return int(value)
+
+
+class _Tokens(_Repo):
+    def mark_used(self, token_id: str, *, user_id: str, purpose: str, at: datetime) -> bool:
+        result = self._conn.execute(
+            self._q.token_use,
+            {"token_id": token_id, "user_id": user_id, "purpose": purpose, "used_at": at},
+        )
+        return result.rowcount == 1
+
+    def is_used(self, token_id: str) -> bool:
+        return self._conn.execute(self._q.token_used, {"id": token_id}).first() is not None
+
+
+class SqlTransaction:
+    """A unit of work on one database connection; see :class:`accountkit.storage.Transaction`.
+
+    Attributes:
+        connection: The SQLAlchemy connection, inside the transaction. A shop may run its
+            own statements on it so that they commit or roll back together with accountkit's.
+    """
+
+    def __init__(self, connection: sa.Connection, stmts: _Statements, store: SqlStore) -> None:
+        self.connection = connection
+        self._q = stmts
+        self._store = store
+
+    @cached_property
+    def users(self) -> _Users:
+        """The users."""
+        return _Users(self.connection, self._q, self._store)
+
+    @cached_property
+    def customers(self) -> _Customers:
+        """The customers."""
+        return _Customers(self.connection, self._q, self._store)
+
+    @cached_property
+    def memberships(self) -> _Memberships:
+        """The memberships."""
+        return _Memberships(self.connection, self._q, self._store)
+
+    @cached_property
+    def groups(self) -> _Groups:
+        """The customer groups."""
+        return _Groups(self.connection, self._q, self._store)
+
+    @cached_property
+    def events(self) -> _Events:
+        """The history."""
+        return _Events(self.connection, self._q, self._store)
+
+    @cached_property
+    def sequences(self) -> _Sequences:
+        """The counters."""
+        return _Sequences(self.connection, self._q, self._store)
+
+    @cached_property
+    def tokens(self) -> _Tokens:
+        """The one-time token ledger."""
+        return _Tokens(self.connection, self._q, self._store)
+
+
+# --- engines --------------------------------------------------------------------------------
+
+
+def _check_identifier(value: str, what: str) -> str:
+    if not _IDENTIFIER.fullmatch(value):
+        raise InvalidValue(
+            f"A {what} is letters, digits and underscores, starting with a letter or "
+            "underscore (at most 41 characters).",
+            field=what,
+        )
+    return value
+
+
+def _engine_from_url(url: str, busy_timeout: float) -> sa.Engine:
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise UnsupportedDatabase(
+            "The database URL could not be read; use sqlite:///path.db or "
+            "postgresql+psycopg://user@host/dbname."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.drivername not in ("sqlite", "sqlite+pysqlite"):
+            raise UnsupportedDatabase("For SQLite use the built-in driver: sqlite:///path.db.")
+        args = {"timeout": busy_timeout, "check_same_thread": False}
+        if parsed.database in (None, "", ":memory:"):
+            return sa.create_engine(parsed, poolclass=StaticPool, connect_args=args)
+        return sa.create_engine(parsed, connect_args=args)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername != "postgresql+psycopg":
+            raise UnsupportedDatabase(
+                "For PostgreSQL use psycopg 3: postgresql+psycopg://user@host/dbname."
+            )
+        try:
+            import psycopg  # noqa: F401
+        except ImportError as exc:
+            raise UnsupportedDatabase(
+                "PostgreSQL needs psycopg 3: pip install 'accountkit[postgres]'."
+            ) from exc
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise UnsupportedDatabase(
+        f"accountkit supports SQLite and PostgreSQL, not {backend!r}; use sqlite:///path.db "
+        "or postgresql+psycopg://user@host/dbname."
+    )
+
+
+_CONFIGURED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+def _open_engine(url: str | sa.Engine, busy_timeout: float) -> tuple[sa.Engine, bool]:
+    """Return a configured engine for ``url`` and whether the caller owns (disposes) it."""
+    engine, owned = (
+        (url, False)
+        if isinstance(url, sa.Engine)
+        else (
+            _engine_from_url(url, busy_timeout),
+            True,
+        )
+    )
+    if engine.dialect.name not in ("sqlite", "postgresql"):
+        raise UnsupportedDatabase(
+            f"accountkit supports SQLite and PostgreSQL, not {engine.dialect.name!r}."
+        )
+    if engine.dialect.name == "sqlite" and engine not in _CONFIGURED:
+        _configure_sqlite(engine, busy_timeout)
+        _CONFIGURED.add(engine)
+    return engine, owned
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # accountkit issues BEGIN itself (the driver's implicit transactions start too
+        # late for SQLite's locks); this is SQLAlchemy's documented pysqlite recipe.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql(connection.info.pop(_BEGIN_KEY, "BEGIN"))
+
+
+# --- the store ------------------------------------------------------------------------------
+
+
+class SqlStore:
+    """The storage contract on a SQL database: SQLite (a file, or memory) or PostgreSQL.
+
+    Args:
+        url: A database URL (``"sqlite:///shop.db"``, ``"sqlite://"`` for memory,
+            ``"postgresql+psycopg://user@host/db"``) or an existing SQLAlchemy ``Engine``
+            (the shop's own pool; SqlStore does not dispose it on close). For a SQLite
+            engine, pass a fresh one: SqlStore installs its connection settings on it.
+        schema: PostgreSQL only: the schema to keep the tables in (made when missing).
+        prefix: Put before every table name, so the tables can share a database with the
+            shop's own; default ``"accountkit_"``.
+        metadata: The shop's own ``MetaData`` to define the tables in (so its queries and
+            tools see them); default a new one.
+        migrate: Bring the schema to the newest revision on open (default). With
+            ``False`` the store refuses a database that is not up to date.
+        busy_timeout: SQLite only: seconds to wait for another writer's lock before the
+            operation is retried, then fails with DatabaseBusy.
+
+    Raises:
+        UnsupportedDatabase: Another kind of database, or a driver that is not installed.
+        SchemaTooNew: The database was made by a newer accountkit.
+        DatabaseCorrupt: The SQLite file is not a database.
+        DatabaseUnavailable: The server cannot be reached.
+        StorageError: ``migrate=False`` and the schema is not up to date.
+
+    Example:
+        >>> store = SqlStore("sqlite://")
+        >>> with store.transaction() as tx:
+        ...     tx.users.count()
+        0
+    """
+
+    def __init__(
+        self,
+        url: str | sa.Engine,
+        *,
+        schema: str | None = None,
+        prefix: str = "accountkit_",
+        metadata: sa.MetaData | None = None,
+        migrate: bool = True,
+        busy_timeout: float = 5.0,
+    ) -> None:
+        self._prefix = _check_identifier(prefix, "prefix")
+        if metadata is not None and schema is None:
+            schema = metadata.schema
+        self._schema = None if schema is None else _check_identifier(schema, "schema")
+        with _translating():
+            self._engine, self._owns_engine = _open_engine(url, busy_timeout)
+            self.dialect = self._engine.dialect.name
+            if self.dialect == "sqlite" and self._schema is not None:
+                self.close()
+                raise InvalidValue(
+                    "SQLite has no schemas; use prefix= to keep tables apart.", field="schema"
+                )
+            in_memory = self.dialect == "sqlite" and self._engine.url.database in (
+                None,
+                "",
+                ":memory:",
+            )
+            # One shared connection in memory: transactions must not interleave on it.
+            self._lock: contextlib.AbstractContextManager[Any] = (
+                threading.RLock() if in_memory else contextlib.nullcontext()
+            )
+            self.metadata = metadata if metadata is not None else sa.MetaData(schema=self._schema)
+            self.tables = build_tables(self.metadata, self._prefix)
+            self._q = _Statements(self.tables, self.dialect)
+            try:
+                self._prepare(migrate)
+            except BaseException:
+                if self._owns_engine:
+                    self._engine.dispose()
+                raise
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine."""
+        return self._engine
+
+    def _prepare(self, migrate: bool) -> None:
+        _run_migrations(self._engine, self._prefix, self._schema, "head" if migrate else None)
+
+    def schema_revision(self) -> str | None:
+        """Return the schema revision the database is at."""
+        with _translating(), self._engine.connect() as conn:
+            return _migrate.current_revision(conn, self._prefix, self._schema)
+
+    @contextlib.contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
+        """Open a unit of work on one connection; commit at the end, roll back on error.
+
+        Args:
+            readonly: A hint that the unit only reads. On SQLite a write unit takes the
+                write lock at once (``BEGIN IMMEDIATE``); a read unit does not.
+
+        Raises:
+            DatabaseBusy: SQLite stayed locked beyond the busy timeout.
+            DatabaseUnavailable: The connection failed or dropped; nothing was written.
+            StorageError: Any other database failure; nothing was written.
+        """
+        with self._lock, _translating():
+            conn = self._engine.connect()
+            try:
+                if self.dialect == "sqlite":
+                    conn.info[_BEGIN_KEY] = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+                outer = conn.begin()
+                try:
+                    yield SqlTransaction(conn, self._q, self)
+                except BaseException:
+                    with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
+                        outer.rollback()
+                    raise
+                outer.commit()
+            finally:
+                with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
+                    conn.close()
+
+    def _customer_of(self, user_id: str) -> str | None:
+        """The customer a user belongs to, read outside any open transaction."""
+        with contextlib.suppress(sa.exc.SQLAlchemyError), self._engine.connect() as conn:
+            row = conn.execute(self._q.memberships_of_user, {"u": user_id}).first()
+            return None if row is None else str(row.customer_id)
+        return None
+
+    def close(self) -> None:
+        """Close the connections (and the engine, if the store made it)."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+
+def migrate(
+    url: str | sa.Engine,
+    *,
+    schema: str | None = None,
+    prefix: str = "accountkit_",
+    revision: str = "head",
+) -> None:
+    """Bring a database's accountkit schema to ``revision`` (default: the newest).
+
+    The migrations are Alembic scripts shipped in the package; each run is one
+    transaction, and concurrent runs wait for each other. :class:`SqlStore` calls this on
+    open unless ``migrate=False``.
+
+    Raises:
+        SchemaTooNew: The database was made by a newer accountkit.
+        UnsupportedDatabase, DatabaseUnavailable, DatabaseCorrupt.
+    """
+    _check_identifier(prefix, "prefix")
+    if schema is not None:
+        _check_identifier(schema, "schema")
+    with _translating():
+        engine, owned = _open_engine(url, 5.0)
+        try:
+            _run_migrations(engine, prefix, schema, revision)
+        finally:
+            if owned:
+                engine.dispose()
+
+
+def _run_migrations(
+    engine: sa.Engine, prefix: str, schema: str | None, revision: str | None
+) -> None:
+    """Check the schema revision and, unless ``revision`` is None, migrate to it.
+
+    Raises:
+        SchemaTooNew: The database is at a revision this package does not know.
+        StorageError: ``revision`` is None and the database is not at the newest revision.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.info[_BEGIN_KEY] = "BEGIN IMMEDIATE"
+        with conn.begin():
+            if schema is not None:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            current = _migrate.current_revision(conn, prefix, schema)
+            head = _migrate.head_revision()
+            if current == head and revision in ("head", head):
+                return
+            if current is not None and not _migrate.is_known(current):
+                raise SchemaTooNew(
+                    f"The database is at schema revision {current}, newer than this "
+                    f"accountkit knows (up to {head}); upgrade the accountkit package."
+                )
+            if revision is None:
+                raise StorageError(
+                    f"The database schema is at revision {current or 'none'}, not {head}; "
+                    "call accountkit.storage.migrate() or open the store with migrate=True."
+                )
+            _migrate.upgrade(conn, prefix, schema, revision)
