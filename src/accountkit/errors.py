@@ -24,6 +24,7 @@ from typing import ClassVar
 
 __all__ = [
     "AccountKitError",
+    "AlreadyMember",
     "AuthenticationError",
     "ChannelNotFound",
     "ConcurrentUpdate",
@@ -189,17 +190,17 @@ class WrongTier(PolicyError):
 
 
 class NotAMember(PolicyError):
-    """A company switch to, or a role change at, a customer the user does not belong to."""
+    """A company switch to a customer the user does not belong to."""
 
     code = "not_a_member"
     default_message = "The user does not belong to that customer; ask the operator to assign them."
 
 
 class UserDisabled(PolicyError):
-    """An operation on behalf of a disabled user."""
+    """An operation on behalf of a user who is disabled or still waits for approval."""
 
     code = "user_disabled"
-    default_message = "The user is disabled; the operator can enable the account again."
+    default_message = "The account is disabled or waits for approval; the operator can enable it."
 
 
 # --- authentication ---------------------------------------------------------------------
@@ -230,7 +231,7 @@ class UserNotFound(NotFoundError):
 
 
 class CustomerNotFound(NotFoundError):
-    """No customer under that id or customer number."""
+    """No customer under that id."""
 
     code = "customer_not_found"
     default_message = "There is no customer under that id; check the id."
@@ -292,7 +293,7 @@ class MembershipConflict(ConflictError):
 
     code = "one_customer_per_user"
 
-    def __init__(self, customer_id: str | None = None, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, customer_id: str | None = None) -> None:
         self.customer_id = customer_id
         if message is None:
             where = f" ({customer_id})" if customer_id else ""
@@ -301,6 +302,18 @@ class MembershipConflict(ConflictError):
                 "remove that membership first."
             )
         super().__init__(message)
+
+
+class AlreadyMember(MembershipConflict):
+    """The user is already assigned to this customer; change the role instead."""
+
+    code = "already_member"
+
+    def __init__(self, message: str | None = None, *, customer_id: str | None = None) -> None:
+        super().__init__(
+            message or "The user is already assigned to this customer; change the role instead.",
+            customer_id=customer_id,
+        )
 
 
 class ConcurrentUpdate(ConflictError):

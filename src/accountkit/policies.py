@@ -197,12 +197,6 @@ class ShopPolicy:
                 "Field.COMPANY_NAME.",
                 field="required_fields",
             )
-        if Field.BIRTH_DATE not in self.required_fields:
-            raise InvalidPolicy(
-                "Self-registration makes FULL users, who need a birth date: required_fields "
-                "must include Field.BIRTH_DATE.",
-                field="required_fields",
-            )
 
     @classmethod
     def b2c_open(cls) -> ShopPolicy:

@@ -103,5 +103,11 @@ class AccountKit:
         """Close the store."""
         self.store.close()
 
+    def __enter__(self) -> AccountKit:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"AccountKit(store={type(self.store).__name__}, channels={list(self.channels)})"

@@ -116,7 +116,7 @@ def add_membership(
     rule = service._ctx.membership_rule
     current = tx.memberships.for_user(user_id)
     if rule is MembershipRule.ONE_CUSTOMER_PER_USER and current:
-        raise MembershipConflict(current[0].customer_id)
+        raise MembershipConflict(customer_id=current[0].customer_id)
     membership = tx.memberships.add(
         Membership(
             user_id=user_id,

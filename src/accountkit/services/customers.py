@@ -315,7 +315,15 @@ class CustomerService:
             price_list_id=price_list_id,
             created_at=self._s._ctx.clock.now(),
         )
-        return self._s._write(lambda tx: tx.groups.add(group))
+
+        def work(tx: Transaction) -> CustomerGroup:
+            tx.groups.add(group)
+            self._s._record(
+                tx, EventKind.GROUP_CREATED, actor, data={"group_id": group.id, "name": group.name}
+            )
+            return group
+
+        return self._s._write(work)
 
     def get_group(self, group_id: str) -> CustomerGroup:
         """Return the group.

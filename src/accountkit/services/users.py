@@ -10,7 +10,7 @@ import attrs
 
 from accountkit.domain import Actor, EventKind, User, UserStatus, UserTier
 from accountkit.domain.validation import (
-    email_key,
+    lookup_key,
     normalise_email,
     validate_birth_date,
     validate_name,
@@ -49,7 +49,7 @@ class UserService:
         Raises:
             InvalidEmail: The address is malformed.
         """
-        key = email_key(normalise_email(email))
+        key = lookup_key(email)
         return self._s._read(lambda tx: tx.users.get_by_email(key))
 
     def update_profile(
@@ -146,8 +146,10 @@ class UserService:
             changes["birth_date"] = validate_birth_date(
                 birth_date, today=self._s._ctx.clock.now().date()
             )
-        if password is not None:
-            check_password(password)
+        # Hash before the unit of work: argon2 must not run while holding a write lock.
+        password_hash = (
+            None if password is None else self._s._ctx.hasher.hash(check_password(password))
+        )
 
         def work(tx: Transaction) -> User:
             user = load_user(tx, user_id)
@@ -156,10 +158,8 @@ class UserService:
             updated = attrs.evolve(user, **changes)
             if tier is UserTier.FULL:
                 updated = attrs.evolve(updated, tier=tier, must_complete_profile=False)
-                if password is not None:
-                    updated = attrs.evolve(
-                        updated, password_hash=self._s._ctx.hasher.hash(password)
-                    )
+                if password_hash is not None:
+                    updated = attrs.evolve(updated, password_hash=password_hash)
             elif tier is UserTier.GUEST:
                 updated = attrs.evolve(
                     updated, tier=tier, password_hash=None, must_complete_profile=False

@@ -57,6 +57,7 @@ class UserRepository(Protocol):
 
         Raises:
             EmailTaken: Another user has the same e-mail key.
+            ConflictError: A user with this id exists.
         """
         ...
 
@@ -100,6 +101,8 @@ class CustomerRepository(Protocol):
 
         Raises:
             CustomerNumberTaken: Another customer has this number.
+            GroupNotFound: Its group does not exist.
+            ConflictError: A customer with this id exists.
         """
         ...
 
@@ -107,7 +110,7 @@ class CustomerRepository(Protocol):
         """Optimistic update, as :meth:`UserRepository.update`.
 
         Raises:
-            ConcurrentUpdate, CustomerNotFound, CustomerNumberTaken.
+            ConcurrentUpdate, CustomerNotFound, CustomerNumberTaken, GroupNotFound.
         """
         ...
 
@@ -116,11 +119,11 @@ class MembershipRepository(Protocol):
     """Memberships of users at customers; one per (user, customer) pair."""
 
     def for_user(self, user_id: str) -> Sequence[Membership]:
-        """Return the user's memberships, oldest first."""
+        """Return the user's memberships, oldest first (equal times by customer id)."""
         ...
 
     def for_customer(self, customer_id: str) -> Sequence[Membership]:
-        """Return the customer's memberships, oldest first."""
+        """Return the customer's memberships, oldest first (equal times by user id)."""
         ...
 
     def get(self, user_id: str, customer_id: str) -> Membership | None:
@@ -133,18 +136,22 @@ class MembershipRepository(Protocol):
         Args:
             membership: The new membership.
             exclusive: Made under ``ONE_CUSTOMER_PER_USER``: the store refuses it when the
-                user already has any membership, also against a concurrent insert.
+                user already has any membership, also against a concurrent insert. A
+                non-exclusive membership next to an exclusive one is refused too.
 
         Raises:
-            MembershipConflict: ``exclusive`` and the user already has a membership (the
-                error names that customer), or the pair exists already.
+            MembershipConflict: The rule above is broken; ``customer_id`` names the
+                customer the user already belongs to.
+            AlreadyMember: The pair exists already (a MembershipConflict).
+            NotFoundError: The user or the customer does not exist.
             ConflictError: ``membership.active`` while another membership of the user is
                 active.
         """
         ...
 
     def update(self, membership: Membership) -> Membership:
-        """Replace the stored membership of the same (user, customer) pair.
+        """Replace the stored membership of the same (user, customer) pair (all fields;
+        whether it was made exclusive stays as it was).
 
         Raises:
             MembershipNotFound: There is none.
@@ -185,11 +192,11 @@ class EventLog(Protocol):
         ...
 
     def for_customer(self, customer_id: str) -> Sequence[Event]:
-        """Return the customer's events, oldest first."""
+        """Return the customer's events in the order they were appended."""
         ...
 
     def for_user(self, user_id: str) -> Sequence[Event]:
-        """Return the user's events, oldest first."""
+        """Return the user's events in the order they were appended."""
         ...
 
 
@@ -201,8 +208,9 @@ class SequenceRepository(Protocol):
 
         The first call returns ``start``; a later call returns one more than the previous
         value, or ``start`` when that is larger (so raising ``start`` in a policy skips
-        ahead). Concurrent transactions never get the same value; a rolled-back
-        transaction may leave a gap.
+        ahead). A value that was committed is never handed out again, also between
+        concurrent transactions; a rolled-back transaction's value may be reused or
+        skipped.
         """
         ...
 
@@ -268,6 +276,9 @@ class Store(Protocol):
 
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[Transaction]:
         """Open a unit of work; it commits when the block ends and rolls back on an error.
+
+        A unit opened inside another on the same thread joins the outer one: every
+        kit call made inside ``with store.transaction():`` commits or rolls back together.
 
         Args:
             readonly: A hint that the unit only reads, so the store need not take write

@@ -18,13 +18,16 @@ import attrs
 from accountkit.domain import Customer, CustomerGroup, Event, Membership, User
 from accountkit.domain.validation import email_key
 from accountkit.errors import (
+    AlreadyMember,
     ConcurrentUpdate,
     ConflictError,
     CustomerNotFound,
     CustomerNumberTaken,
     EmailTaken,
+    GroupNotFound,
     MembershipConflict,
     MembershipNotFound,
+    NotFoundError,
     UserNotFound,
 )
 
@@ -154,9 +157,14 @@ class _Customers:
         if old is not None:
             self._j.delete(self._d.customers_by_number, old)
 
+    def _check_group(self, customer: Customer) -> None:
+        if customer.group_id is not None and customer.group_id not in self._d.groups:
+            raise GroupNotFound()
+
     def add(self, customer: Customer) -> Customer:
         if customer.id in self._d.customers:
             raise ConflictError("A customer with this id exists already.")
+        self._check_group(customer)
         self._claim_number(customer, None)
         self._j.put(self._d.customers, customer.id, customer)
         return customer
@@ -167,14 +175,18 @@ class _Customers:
             raise CustomerNotFound()
         if stored.version != customer.version:
             raise ConcurrentUpdate()
+        self._check_group(customer)
         new = attrs.evolve(customer, version=customer.version + 1)
         self._claim_number(new, stored)
         self._j.put(self._d.customers, new.id, new)
         return new
 
 
-def _oldest_first(memberships: Iterable[Membership]) -> list[Membership]:
-    return sorted(memberships, key=lambda m: m.assigned_at)
+def _oldest_first(memberships: Iterable[Membership], *, by: str) -> list[Membership]:
+    # Ties in time are broken by the other id, exactly as the SQL store orders them.
+    if by == "customer":
+        return sorted(memberships, key=lambda m: (m.assigned_at, m.customer_id))
+    return sorted(memberships, key=lambda m: (m.assigned_at, m.user_id))
 
 
 class _Memberships:
@@ -182,10 +194,10 @@ class _Memberships:
         self._d, self._j = data, journal
 
     def for_user(self, user_id: str) -> Sequence[Membership]:
-        return _oldest_first(self._d.by_user.get(user_id, {}).values())
+        return _oldest_first(self._d.by_user.get(user_id, {}).values(), by="customer")
 
     def for_customer(self, customer_id: str) -> Sequence[Membership]:
-        return _oldest_first(self._d.by_customer.get(customer_id, {}).values())
+        return _oldest_first(self._d.by_customer.get(customer_id, {}).values(), by="user")
 
     def get(self, user_id: str, customer_id: str) -> Membership | None:
         return self._d.memberships.get((user_id, customer_id))
@@ -208,14 +220,15 @@ class _Memberships:
 
     def add(self, membership: Membership, *, exclusive: bool) -> Membership:
         key = (membership.user_id, membership.customer_id)
+        if membership.user_id not in self._d.users or membership.customer_id not in (
+            self._d.customers
+        ):
+            raise NotFoundError("The user or the customer does not exist.")
         current = self._d.by_user.get(membership.user_id, {})
         if key in self._d.memberships:
-            raise MembershipConflict(
-                membership.customer_id,
-                "The user is already assigned to this customer; change the role instead.",
-            )
+            raise AlreadyMember(customer_id=membership.customer_id)
         if current and (exclusive or any(self._d.exclusive.get(k) for k in self._keys(current))):
-            raise MembershipConflict(next(iter(current)))
+            raise MembershipConflict(customer_id=next(iter(current)))
         self._check_active(membership)
         self._write(membership)
         self._j.put(self._d.exclusive, key, exclusive)
@@ -322,7 +335,7 @@ class MemoryStore:
 
     Example:
         >>> from accountkit import AccountKit
-        >>> kit = AccountKit(store=MemoryStore(), secret_keys=["k"])
+        >>> kit = AccountKit(store=MemoryStore(), secret_keys=["k" * 32])
     """
 
     def __init__(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -23,9 +24,9 @@ import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy import bindparam, event
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -52,6 +53,7 @@ from accountkit.domain import (
 from accountkit.domain.validation import email_key
 from accountkit.errors import (
     AccountKitError,
+    AlreadyMember,
     ConcurrentUpdate,
     ConflictError,
     CustomerNotFound,
@@ -60,6 +62,7 @@ from accountkit.errors import (
     DatabaseCorrupt,
     DatabaseUnavailable,
     EmailTaken,
+    GroupNotFound,
     InvalidValue,
     MembershipConflict,
     MembershipNotFound,
@@ -127,6 +130,53 @@ def _is_foreign_key(exc: sa.exc.IntegrityError) -> bool:
 
 
 # --- row <-> record -------------------------------------------------------------------------
+# Reads select explicit column lists, and the mappers unpack rows in that order, so a raw
+# DBAPI tuple and a SQLAlchemy Row map the same way (see _RawReader).
+
+USER_COLUMNS = (
+    "id",
+    "tier",
+    "status",
+    "email",
+    "email_key",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "password_hash",
+    "must_complete_profile",
+    "profile",
+    "security_version",
+    "version",
+    "created_at",
+    "updated_at",
+)
+CUSTOMER_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "number",
+    "group_id",
+    "price_list_id",
+    "discount",
+    "document_contacts",
+    "note",
+    "channel",
+    "version",
+    "created_at",
+    "updated_at",
+)
+MEMBERSHIP_COLUMNS = (
+    "user_id",
+    "customer_id",
+    "role",
+    "is_active",
+    "is_exclusive",
+    "assigned_by_kind",
+    "assigned_by_id",
+    "assigned_at",
+)
+GROUP_COLUMNS = ("id", "name", "price_list_id", "created_at")
+EVENT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "kind", "user_id", "customer_id", "data")
 
 
 def _user_values(user: User) -> dict[str, Any]:
@@ -149,22 +199,39 @@ def _user_values(user: User) -> dict[str, Any]:
     }
 
 
-def _user(row: sa.Row[Any]) -> User:
+def _user(row: Sequence[Any]) -> User:
+    (
+        id_,
+        tier,
+        status,
+        email,
+        _key,
+        given_name,
+        family_name,
+        birth_date,
+        password_hash,
+        must_complete,
+        profile,
+        security_version,
+        version,
+        created_at,
+        updated_at,
+    ) = row
     return User(
-        id=row.id,
-        tier=UserTier(row.tier),
-        status=UserStatus(row.status),
-        email=row.email,
-        given_name=row.given_name,
-        family_name=row.family_name,
-        birth_date=row.birth_date,
-        password_hash=row.password_hash,
-        must_complete_profile=bool(row.must_complete_profile),
-        profile=json.loads(row.profile),
-        security_version=row.security_version,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        id=id_,
+        tier=UserTier(tier),
+        status=UserStatus(status),
+        email=email,
+        given_name=given_name,
+        family_name=family_name,
+        birth_date=birth_date,
+        password_hash=password_hash,
+        must_complete_profile=bool(must_complete),
+        profile=json.loads(profile),
+        security_version=security_version,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
@@ -190,113 +257,190 @@ def _customer_values(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _customer(row: sa.Row[Any]) -> Customer:
+def _customer(row: Sequence[Any]) -> Customer:
+    (
+        id_,
+        kind,
+        name,
+        number,
+        group_id,
+        price_list_id,
+        discount,
+        contacts,
+        note,
+        channel,
+        version,
+        created_at,
+        updated_at,
+    ) = row
     return Customer(
-        id=row.id,
-        kind=CustomerKind(row.kind),
-        name=row.name,
-        number=row.number,
-        group_id=row.group_id,
-        conditions=PurchaseConditions(
-            price_list_id=row.price_list_id, discount=Decimal(row.discount)
-        ),
+        id=id_,
+        kind=CustomerKind(kind),
+        name=name,
+        number=number,
+        group_id=group_id,
+        conditions=PurchaseConditions(price_list_id=price_list_id, discount=Decimal(discount)),
         document_contacts=tuple(
             DocumentContact(
                 kind=DocumentKind(c["kind"]), email=c["email"], contact_person=c["contact_person"]
             )
-            for c in json.loads(row.document_contacts)
+            for c in json.loads(contacts)
         ),
-        note=row.note,
-        channel=row.channel,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        note=note,
+        channel=channel,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
-def _membership(row: sa.Row[Any]) -> Membership:
+def _membership_values(membership: Membership, exclusive: bool) -> dict[str, Any]:
+    return {
+        "user_id": membership.user_id,
+        "customer_id": membership.customer_id,
+        "role": membership.role.value,
+        "is_active": membership.active,
+        "is_exclusive": exclusive,
+        "assigned_by_kind": membership.assigned_by.kind.value,
+        "assigned_by_id": membership.assigned_by.id,
+        "assigned_at": membership.assigned_at,
+    }
+
+
+def _membership(row: Sequence[Any]) -> Membership:
+    user_id, customer_id, role, active, _exclusive, by_kind, by_id, assigned_at = row
     return Membership(
-        user_id=row.user_id,
-        customer_id=row.customer_id,
-        role=Role(row.role),
-        active=bool(row.is_active),
-        assigned_by=Actor(ActorKind(row.assigned_by_kind), row.assigned_by_id),
-        assigned_at=row.assigned_at,
+        user_id=user_id,
+        customer_id=customer_id,
+        role=Role(role),
+        active=bool(active),
+        assigned_by=Actor(ActorKind(by_kind), by_id),
+        assigned_at=assigned_at,
     )
 
 
-def _event(row: sa.Row[Any]) -> Event:
+def _group(row: Sequence[Any]) -> CustomerGroup:
+    id_, name, price_list_id, created_at = row
+    return CustomerGroup(id=id_, name=name, price_list_id=price_list_id, created_at=created_at)
+
+
+def _event_values(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at,
+        "actor_kind": event.actor.kind.value,
+        "actor_id": event.actor.id,
+        "kind": event.kind.value,
+        "user_id": event.user_id,
+        "customer_id": event.customer_id,
+        "data": json.dumps(dict(event.data), sort_keys=True, ensure_ascii=False),
+    }
+
+
+def _event(row: Sequence[Any]) -> Event:
+    id_, at, actor_kind, actor_id, kind, user_id, customer_id, data = row
     return Event(
-        id=row.id,
-        at=row.at,
-        actor=Actor(ActorKind(row.actor_kind), row.actor_id),
-        kind=EventKind(row.kind),
-        user_id=row.user_id,
-        customer_id=row.customer_id,
-        data=json.loads(row.data),
+        id=id_,
+        at=at,
+        actor=Actor(ActorKind(actor_kind), actor_id),
+        kind=EventKind(kind),
+        user_id=user_id,
+        customer_id=customer_id,
+        data=json.loads(data),
     )
 
 
 # --- statements, built once per store -------------------------------------------------------
 
 
+def _select(table: sa.Table, columns: Sequence[str]) -> sa.Select[Any]:
+    return sa.select(*(table.c[name] for name in columns))
+
+
 class _Statements:
-    """Every statement the repositories run, built once so that calls only bind values."""
+    """Every statement the repositories run, built once so that calls only bind values.
+
+    Reads are named in READS; :class:`_RawReader` compiles exactly those to SQL text once.
+    """
+
+    READS = (
+        "user_by_id",
+        "user_by_email",
+        "user_count",
+        "customer_by_id",
+        "customer_by_number",
+        "memberships_of_user",
+        "memberships_of_customer",
+        "membership",
+        "group_by_id",
+        "groups_all",
+        "events_of_user",
+        "events_of_customer",
+        "token_used",
+    )
 
     def __init__(self, t: Tables, dialect: str) -> None:
         insert = sqlite_dialect.insert if dialect == "sqlite" else pg_dialect.insert
         u, c, m = t.users, t.customers, t.memberships
-        self.user_by_id = sa.select(u).where(u.c.id == bindparam("id"))
-        self.user_by_email = sa.select(u).where(u.c.email_key == bindparam("key"))
+        self.user_by_id = _select(u, USER_COLUMNS).where(u.c.id == bindparam("id"))
+        self.user_by_email = _select(u, USER_COLUMNS).where(u.c.email_key == bindparam("key"))
         self.user_exists = sa.select(u.c.id).where(u.c.id == bindparam("id"))
         self.user_insert = sa.insert(u)
-        user_columns = [col.name for col in u.columns if col.name != "id"]
         self.user_update = (
             sa.update(u)
             .where(u.c.id == bindparam("b_id"), u.c.version == bindparam("b_version"))
-            .values({name: bindparam(name) for name in user_columns})
+            .values({name: bindparam(name) for name in USER_COLUMNS if name != "id"})
         )
         self.user_count = sa.select(sa.func.count()).select_from(u)
-        self.customer_by_id = sa.select(c).where(c.c.id == bindparam("id"))
-        self.customer_by_number = sa.select(c).where(c.c.number == bindparam("number"))
+        self.customer_by_id = _select(c, CUSTOMER_COLUMNS).where(c.c.id == bindparam("id"))
+        self.customer_by_number = _select(c, CUSTOMER_COLUMNS).where(
+            c.c.number == bindparam("number")
+        )
         self.customer_exists = sa.select(c.c.id).where(c.c.id == bindparam("id"))
         self.customer_insert = sa.insert(c)
-        customer_columns = [
-            col.name for col in c.columns if col.name not in ("id", "last_order_at")
-        ]
         self.customer_update = (
             sa.update(c)
             .where(c.c.id == bindparam("b_id"), c.c.version == bindparam("b_version"))
-            .values({name: bindparam(name) for name in customer_columns})
+            .values({name: bindparam(name) for name in CUSTOMER_COLUMNS if name != "id"})
         )
-        order = (m.c.assigned_at, m.c.customer_id, m.c.user_id)
+        order = (m.c.assigned_at, m.c.customer_id)
         self.memberships_of_user = (
-            sa.select(m).where(m.c.user_id == bindparam("u")).order_by(*order)
+            _select(m, MEMBERSHIP_COLUMNS).where(m.c.user_id == bindparam("u")).order_by(*order)
         )
         self.memberships_of_customer = (
-            sa.select(m).where(m.c.customer_id == bindparam("c")).order_by(*order)
+            _select(m, MEMBERSHIP_COLUMNS)
+            .where(m.c.customer_id == bindparam("c"))
+            .order_by(m.c.assigned_at, m.c.user_id)
         )
-        self.membership = sa.select(m).where(
+        self.membership = _select(m, MEMBERSHIP_COLUMNS).where(
             m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c")
         )
         self.membership_insert = sa.insert(m)
         self.membership_update = (
             sa.update(m)
             .where(m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c"))
-            .values(role=bindparam("role"), is_active=bindparam("is_active"))
+            .values(
+                role=bindparam("role"),
+                is_active=bindparam("is_active"),
+                assigned_by_kind=bindparam("assigned_by_kind"),
+                assigned_by_id=bindparam("assigned_by_id"),
+                assigned_at=bindparam("assigned_at"),
+            )
         )
         self.membership_delete = sa.delete(m).where(
             m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c")
         )
         g = t.groups
-        self.group_by_id = sa.select(g).where(g.c.id == bindparam("id"))
+        self.group_by_id = _select(g, GROUP_COLUMNS).where(g.c.id == bindparam("id"))
         self.group_insert = sa.insert(g)
-        self.groups_all = sa.select(g).order_by(g.c.name, g.c.id)
+        self.groups_all = _select(g, GROUP_COLUMNS).order_by(g.c.name, g.c.id)
         e = t.events
         self.event_insert = sa.insert(e)
-        self.events_of_user = sa.select(e).where(e.c.user_id == bindparam("u")).order_by(e.c.seq)
+        self.events_of_user = (
+            _select(e, EVENT_COLUMNS).where(e.c.user_id == bindparam("u")).order_by(e.c.seq)
+        )
         self.events_of_customer = (
-            sa.select(e).where(e.c.customer_id == bindparam("c")).order_by(e.c.seq)
+            _select(e, EVENT_COLUMNS).where(e.c.customer_id == bindparam("c")).order_by(e.c.seq)
         )
         s = t.sequences
         self.sequence_next = (
@@ -312,27 +456,110 @@ class _Statements:
         )
         self.sequence_create = insert(s).on_conflict_do_nothing(index_elements=[s.c.name])
         k = t.used_tokens
-        self.token_use = insert(k).on_conflict_do_nothing(index_elements=[k.c.token_id])
+        # RETURNING tells whether the row went in: psycopg reports no row count for
+        # INSERT ... ON CONFLICT DO NOTHING.
+        self.token_use = (
+            insert(k).on_conflict_do_nothing(index_elements=[k.c.token_id]).returning(k.c.token_id)
+        )
         self.token_used = sa.select(k.c.token_id).where(k.c.token_id == bindparam("id"))
+
+
+# --- executors: how a unit of work runs its statements ----------------------------------------
+
+
+class _Executor:
+    """Runs named statements on a SQLAlchemy connection (every write, and reads elsewhere)."""
+
+    def __init__(self, conn: sa.Connection, stmts: _Statements) -> None:
+        self._conn = conn
+        self._q = stmts
+
+    def first(self, name: str, params: dict[str, Any]) -> Sequence[Any] | None:
+        return self._conn.execute(getattr(self._q, name), params).first()
+
+    def all(self, name: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return self._conn.execute(getattr(self._q, name), params).all()
+
+    def scalar(self, name: str, params: dict[str, Any]) -> Any:
+        return self._conn.execute(getattr(self._q, name), params).scalar()
+
+    def run(self, name: str, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        return self._conn.execute(getattr(self._q, name), params).rowcount
+
+
+class _RawReader:
+    """The read path of SQLite read-only units: the same Core statements, compiled to SQL
+    text once, run on a per-thread sqlite3 connection with SQLAlchemy's own result
+    processors. The SQLAlchemy connection machinery costs several times the query itself
+    on the sign-in lookup; this keeps that lookup close to a raw query (docs/performance.md).
+    """
+
+    def __init__(self, stmts: _Statements, dialect: sa.Dialect) -> None:
+        self.compiled: dict[str, tuple[str, tuple[str, ...], list[Any]]] = {}
+        for name in _Statements.READS:
+            stmt = getattr(stmts, name)
+            compiled = stmt.compile(dialect=dialect)
+            order = tuple(compiled.positiontup or ())
+            processors = [
+                col.type.dialect_impl(dialect).result_processor(dialect, None)
+                for col in stmt.selected_columns
+            ]
+            self.compiled[name] = (str(compiled), order, processors)
+
+
+class _RawExecutor:
+    """An executor over one raw sqlite3 connection inside a read-only unit."""
+
+    def __init__(self, raw: sqlite3.Connection, reader: _RawReader) -> None:
+        self._raw = raw
+        self._reader = reader
+
+    def _execute(self, name: str, params: dict[str, Any]) -> tuple[sqlite3.Cursor, list[Any]]:
+        compiled = self._reader.compiled.get(name)
+        if compiled is None:
+            raise StorageError("A read-only unit of work cannot write; open a normal one.")
+        sql, order, processors = compiled
+        return self._raw.execute(sql, [params[key] for key in order]), processors
+
+    def _process(self, row: Sequence[Any], processors: list[Any]) -> Sequence[Any]:
+        return [v if p is None or v is None else p(v) for v, p in zip(row, processors, strict=True)]
+
+    def first(self, name: str, params: dict[str, Any]) -> Sequence[Any] | None:
+        cursor, processors = self._execute(name, params)
+        row = cursor.fetchone()
+        return None if row is None else self._process(row, processors)
+
+    def all(self, name: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        cursor, processors = self._execute(name, params)
+        return [self._process(row, processors) for row in cursor.fetchall()]
+
+    def scalar(self, name: str, params: dict[str, Any]) -> Any:
+        row = self.first(name, params)
+        return None if row is None else row[0]
+
+    def run(self, name: str, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        raise StorageError("A read-only unit of work cannot write; open a normal one.")
+
+
+Executor = _Executor | _RawExecutor
 
 
 # --- repositories ---------------------------------------------------------------------------
 
 
 class _Repo:
-    def __init__(self, conn: sa.Connection, stmts: _Statements, store: SqlStore) -> None:
-        self._conn = conn
-        self._q = stmts
+    def __init__(self, x: Executor, store: SqlStore) -> None:
+        self._x = x
         self._store = store
 
 
 class _Users(_Repo):
     def get(self, user_id: str) -> User | None:
-        row = self._conn.execute(self._q.user_by_id, {"id": user_id}).first()
+        row = self._x.first("user_by_id", {"id": user_id})
         return None if row is None else _user(row)
 
     def get_by_email(self, email_key: str) -> User | None:
-        row = self._conn.execute(self._q.user_by_email, {"key": email_key}).first()
+        row = self._x.first("user_by_email", {"key": email_key})
         return None if row is None else _user(row)
 
     def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
@@ -342,7 +569,7 @@ class _Users(_Repo):
 
     def add(self, user: User) -> User:
         try:
-            self._conn.execute(self._q.user_insert, _user_values(user))
+            self._x.run("user_insert", _user_values(user))
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from exc
         return user
@@ -354,11 +581,11 @@ class _Users(_Repo):
             for user in users:
                 batch.append(_user_values(user))
                 if len(batch) == _BULK_CHUNK:
-                    self._conn.execute(self._q.user_insert, batch)
+                    self._x.run("user_insert", batch)
                     count += len(batch)
                     batch = []
             if batch:
-                self._conn.execute(self._q.user_insert, batch)
+                self._x.run("user_insert", batch)
                 count += len(batch)
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from exc
@@ -369,46 +596,40 @@ class _Users(_Repo):
         values.pop("id")
         values["version"] = user.version + 1
         try:
-            result = self._conn.execute(
-                self._q.user_update, {**values, "b_id": user.id, "b_version": user.version}
+            changed = self._x.run(
+                "user_update", {**values, "b_id": user.id, "b_version": user.version}
             )
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from exc
-        if result.rowcount != 1:
-            if self._conn.execute(self._q.user_exists, {"id": user.id}).first() is None:
+        if changed != 1:
+            if self._x.first("user_exists", {"id": user.id}) is None:
                 raise UserNotFound()
             raise ConcurrentUpdate()
-        return User(**{**_attrs_dict(user), "version": user.version + 1})
+        return attrs.evolve(user, version=user.version + 1)
 
     def count(self) -> int:
-        return int(self._conn.execute(self._q.user_count).scalar_one())
-
-
-def _attrs_dict(record: Any) -> dict[str, Any]:
-    import attrs
-
-    return attrs.asdict(record, recurse=False)
+        return int(self._x.scalar("user_count", {}))
 
 
 class _Customers(_Repo):
     def get(self, customer_id: str) -> Customer | None:
-        row = self._conn.execute(self._q.customer_by_id, {"id": customer_id}).first()
+        row = self._x.first("customer_by_id", {"id": customer_id})
         return None if row is None else _customer(row)
 
     def get_by_number(self, number: str) -> Customer | None:
-        row = self._conn.execute(self._q.customer_by_number, {"number": number}).first()
+        row = self._x.first("customer_by_number", {"number": number})
         return None if row is None else _customer(row)
 
     def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
         if _is_foreign_key(exc):
-            return NotFoundError("The customer group does not exist; create it first.")
+            return GroupNotFound()
         if "number" in _constraint(exc):
             return CustomerNumberTaken()
         return ConflictError("A customer with this id exists already.")
 
     def add(self, customer: Customer) -> Customer:
         try:
-            self._conn.execute(self._q.customer_insert, _customer_values(customer))
+            self._x.run("customer_insert", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from exc
         return customer
@@ -417,18 +638,16 @@ class _Customers(_Repo):
         values = _customer_values(customer)
         values.pop("id")
         values["version"] = customer.version + 1
+        params = {**values, "b_id": customer.id, "b_version": customer.version}
         try:
-            result = self._conn.execute(
-                self._q.customer_update,
-                {**values, "b_id": customer.id, "b_version": customer.version},
-            )
+            changed = self._x.run("customer_update", params)
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from exc
-        if result.rowcount != 1:
-            if self._conn.execute(self._q.customer_exists, {"id": customer.id}).first() is None:
+        if changed != 1:
+            if self._x.first("customer_exists", {"id": customer.id}) is None:
                 raise CustomerNotFound()
             raise ConcurrentUpdate()
-        return Customer(**{**_attrs_dict(customer), "version": customer.version + 1})
+        return attrs.evolve(customer, version=customer.version + 1)
 
 
 _SECOND_ACTIVE = (
@@ -438,41 +657,30 @@ _SECOND_ACTIVE = (
 
 class _Memberships(_Repo):
     def for_user(self, user_id: str) -> Sequence[Membership]:
-        return [
-            _membership(r) for r in self._conn.execute(self._q.memberships_of_user, {"u": user_id})
-        ]
+        return [_membership(r) for r in self._x.all("memberships_of_user", {"u": user_id})]
 
     def for_customer(self, customer_id: str) -> Sequence[Membership]:
-        rows = self._conn.execute(self._q.memberships_of_customer, {"c": customer_id})
+        rows = self._x.all("memberships_of_customer", {"c": customer_id})
         return [_membership(r) for r in rows]
 
     def get(self, user_id: str, customer_id: str) -> Membership | None:
-        row = self._conn.execute(self._q.membership, {"u": user_id, "c": customer_id}).first()
+        row = self._x.first("membership", {"u": user_id, "c": customer_id})
         return None if row is None else _membership(row)
 
     def add(self, membership: Membership, *, exclusive: bool) -> Membership:
-        current = list(self._conn.execute(self._q.memberships_of_user, {"u": membership.user_id}))
-        if any(r.customer_id == membership.customer_id for r in current):
-            raise MembershipConflict(
-                membership.customer_id,
-                "The user is already assigned to this customer; change the role instead.",
-            )
-        if current and (exclusive or any(r.is_exclusive for r in current)):
-            raise MembershipConflict(current[0].customer_id)
-        if membership.active and any(r.is_active for r in current):
+        # Checked here for a clear error in the common case; the partial unique indexes
+        # decide the races between concurrent transactions.
+        current = self._x.all("memberships_of_user", {"u": membership.user_id})
+        active_at = MEMBERSHIP_COLUMNS.index("is_active")
+        exclusive_at = MEMBERSHIP_COLUMNS.index("is_exclusive")
+        if any(r[1] == membership.customer_id for r in current):
+            raise AlreadyMember(customer_id=membership.customer_id)
+        if current and (exclusive or any(r[exclusive_at] for r in current)):
+            raise MembershipConflict(customer_id=current[0][1])
+        if membership.active and any(r[active_at] for r in current):
             raise ConflictError(_SECOND_ACTIVE)
-        values = {
-            "user_id": membership.user_id,
-            "customer_id": membership.customer_id,
-            "role": membership.role.value,
-            "is_active": membership.active,
-            "is_exclusive": exclusive,
-            "assigned_by_kind": membership.assigned_by.kind.value,
-            "assigned_by_id": membership.assigned_by.id,
-            "assigned_at": membership.assigned_at,
-        }
         try:
-            self._conn.execute(self._q.membership_insert, values)
+            self._x.run("membership_insert", _membership_values(membership, exclusive))
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc, membership) from exc
         return membership
@@ -484,40 +692,37 @@ class _Memberships(_Repo):
         if "is_active" in name or "uq_memberships_active" in name:
             return ConflictError(_SECOND_ACTIVE)
         if "customer_id" in name or "pkey" in name:
-            return MembershipConflict(
-                membership.customer_id,
-                "The user is already assigned to this customer; change the role instead.",
-            )
+            return AlreadyMember(customer_id=membership.customer_id)
         # A concurrent transaction placed the user first; look up where, outside this
         # (possibly aborted) transaction.
-        return MembershipConflict(self._store._customer_of(membership.user_id))
+        return MembershipConflict(customer_id=self._store._customer_of(membership.user_id))
 
     def update(self, membership: Membership) -> Membership:
+        params = {
+            "u": membership.user_id,
+            "c": membership.customer_id,
+            "role": membership.role.value,
+            "is_active": membership.active,
+            "assigned_by_kind": membership.assigned_by.kind.value,
+            "assigned_by_id": membership.assigned_by.id,
+            "assigned_at": membership.assigned_at,
+        }
         try:
-            result = self._conn.execute(
-                self._q.membership_update,
-                {
-                    "u": membership.user_id,
-                    "c": membership.customer_id,
-                    "role": membership.role.value,
-                    "is_active": membership.active,
-                },
-            )
+            changed = self._x.run("membership_update", params)
         except sa.exc.IntegrityError as exc:
             raise ConflictError(_SECOND_ACTIVE) from exc
-        if result.rowcount != 1:
+        if changed != 1:
             raise MembershipNotFound()
         return membership
 
     def remove(self, user_id: str, customer_id: str) -> None:
-        result = self._conn.execute(self._q.membership_delete, {"u": user_id, "c": customer_id})
-        if result.rowcount != 1:
+        if self._x.run("membership_delete", {"u": user_id, "c": customer_id}) != 1:
             raise MembershipNotFound()
 
 
 class _Groups(_Repo):
     def get(self, group_id: str) -> CustomerGroup | None:
-        row = self._conn.execute(self._q.group_by_id, {"id": group_id}).first()
+        row = self._x.first("group_by_id", {"id": group_id})
         return None if row is None else _group(row)
 
     def add(self, group: CustomerGroup) -> CustomerGroup:
@@ -528,115 +733,63 @@ class _Groups(_Repo):
             "created_at": group.created_at,
         }
         try:
-            self._conn.execute(self._q.group_insert, values)
+            self._x.run("group_insert", values)
         except sa.exc.IntegrityError as exc:
             raise ConflictError("A group with this id exists already.") from exc
         return group
 
     def list(self) -> Sequence[CustomerGroup]:
-        return [_group(r) for r in self._conn.execute(self._q.groups_all)]
-
-
-def _group(row: sa.Row[Any]) -> CustomerGroup:
-    return CustomerGroup(
-        id=row.id, name=row.name, price_list_id=row.price_list_id, created_at=row.created_at
-    )
+        return [_group(r) for r in self._x.all("groups_all", {})]
 
 
 class _Events(_Repo):
     def append(self, event: Event) -> None:
-        self._conn.execute(
-            self._q.event_insert,
-            {
-                "id": event.id,
-                "at": event.at,
-                "actor_kind": event.actor.kind.value,
-                "actor_id": event.actor.id,
-                "kind": event.kind.value,
-                "user_id": event.user_id,
-                "customer_id": event.customer_id,
-                "data": json.dumps(dict(event.data), sort_keys=True, ensure_ascii=False),
-            },
-        )
+        self._x.run("event_insert", _event_values(event))
 
     def for_customer(self, customer_id: str) -> Sequence[Event]:
-        return [
-            _event(r) for r in self._conn.execute(self._q.events_of_customer, {"c": customer_id})
-        ]
+        return [_event(r) for r in self._x.all("events_of_customer", {"c": customer_id})]
 
     def for_user(self, user_id: str) -> Sequence[Event]:
-        return [_event(r) for r in self._conn.execute(self._q.events_of_user, {"u": user_id})]
+        return [_event(r) for r in self._x.all("events_of_user", {"u": user_id})]
 
 
 class _Sequences(_Repo):
     def next_value(self, name: str, *, start: int) -> int:
         params = {"b_name": name, "b_start": start}
-        value = self._conn.execute(self._q.sequence_next, params).scalar()
+        value = self._x.scalar("sequence_next", params)
         if value is None:
-            self._conn.execute(self._q.sequence_create, {"name": name, "value": start - 1})
-            value = self._conn.execute(self._q.sequence_next, params).scalar_one()
+            self._x.run("sequence_create", {"name": name, "value": start - 1})
+            value = self._x.scalar("sequence_next", params)
         return int(value)
 
 
 class _Tokens(_Repo):
     def mark_used(self, token_id: str, *, user_id: str, purpose: str, at: datetime) -> bool:
-        result = self._conn.execute(
-            self._q.token_use,
-            {"token_id": token_id, "user_id": user_id, "purpose": purpose, "used_at": at},
-        )
-        return result.rowcount == 1
+        params = {"token_id": token_id, "user_id": user_id, "purpose": purpose, "used_at": at}
+        return self._x.scalar("token_use", params) is not None
 
     def is_used(self, token_id: str) -> bool:
-        return self._conn.execute(self._q.token_used, {"id": token_id}).first() is not None
+        return self._x.first("token_used", {"id": token_id}) is not None
 
 
 class SqlTransaction:
     """A unit of work on one database connection; see :class:`accountkit.storage.Transaction`.
 
     Attributes:
-        connection: The SQLAlchemy connection, inside the transaction. A shop may run its
-            own statements on it so that they commit or roll back together with accountkit's.
+        connection: The SQLAlchemy connection, inside the transaction, so a shop can run
+            its own statements that commit or roll back with accountkit's. ``None`` in a
+            read-only unit on SQLite, which reads through the raw driver.
     """
 
-    def __init__(self, connection: sa.Connection, stmts: _Statements, store: SqlStore) -> None:
+    def __init__(self, x: Executor, store: SqlStore, connection: sa.Connection | None) -> None:
         self.connection = connection
-        self._q = stmts
-        self._store = store
-
-    @cached_property
-    def users(self) -> _Users:
-        """The users."""
-        return _Users(self.connection, self._q, self._store)
-
-    @cached_property
-    def customers(self) -> _Customers:
-        """The customers."""
-        return _Customers(self.connection, self._q, self._store)
-
-    @cached_property
-    def memberships(self) -> _Memberships:
-        """The memberships."""
-        return _Memberships(self.connection, self._q, self._store)
-
-    @cached_property
-    def groups(self) -> _Groups:
-        """The customer groups."""
-        return _Groups(self.connection, self._q, self._store)
-
-    @cached_property
-    def events(self) -> _Events:
-        """The history."""
-        return _Events(self.connection, self._q, self._store)
-
-    @cached_property
-    def sequences(self) -> _Sequences:
-        """The counters."""
-        return _Sequences(self.connection, self._q, self._store)
-
-    @cached_property
-    def tokens(self) -> _Tokens:
-        """The one-time token ledger."""
-        return _Tokens(self.connection, self._q, self._store)
+        self.users = _Users(x, store)
+        self.customers = _Customers(x, store)
+        self.memberships = _Memberships(x, store)
+        self.groups = _Groups(x, store)
+        self.events = _Events(x, store)
+        self.sequences = _Sequences(x, store)
+        self.tokens = _Tokens(x, store)
 
 
 # --- engines --------------------------------------------------------------------------------
@@ -787,7 +940,8 @@ class SqlStore:
             self._engine, self._owns_engine = _open_engine(url, busy_timeout)
             self.dialect = self._engine.dialect.name
             if self.dialect == "sqlite" and self._schema is not None:
-                self.close()
+                if self._owns_engine:
+                    self._engine.dispose()
                 raise InvalidValue(
                     "SQLite has no schemas; use prefix= to keep tables apart.", field="schema"
                 )
@@ -803,6 +957,16 @@ class SqlStore:
             self.metadata = metadata if metadata is not None else sa.MetaData(schema=self._schema)
             self.tables = build_tables(self.metadata, self._prefix)
             self._q = _Statements(self.tables, self.dialect)
+            self._busy_timeout = busy_timeout
+            self._raw_reader = (
+                _RawReader(self._q, self._engine.dialect)
+                if self.dialect == "sqlite" and not in_memory
+                else None
+            )
+            self._raw_local = threading.local()
+            self._tx_local = threading.local()
+            self._raw_guard = threading.Lock()
+            self._raw_all: list[sqlite3.Connection] = []
             try:
                 self._prepare(migrate)
             except BaseException:
@@ -829,39 +993,92 @@ class SqlStore:
 
         Args:
             readonly: A hint that the unit only reads. On SQLite a write unit takes the
-                write lock at once (``BEGIN IMMEDIATE``); a read unit does not.
+                write lock at once (``BEGIN IMMEDIATE``); a read unit does not, and reads
+                through a per-thread driver connection (``connection`` is then ``None``).
+
+        A unit opened inside another on the same thread joins the outer one, so a shop can
+        wrap several kit calls (and its own statements on ``tx.connection``) in one
+        transaction.
 
         Raises:
             DatabaseBusy: SQLite stayed locked beyond the busy timeout.
             DatabaseUnavailable: The connection failed or dropped; nothing was written.
             StorageError: Any other database failure; nothing was written.
         """
+        current: SqlTransaction | None = getattr(self._tx_local, "tx", None)
+        if current is not None:
+            if not readonly and current.connection is None:
+                raise StorageError(
+                    "A write was started inside a read-only unit of work; open the outer "
+                    "unit without readonly=True."
+                )
+            yield current
+            return
+        if readonly and self._raw_reader is not None:
+            with _translating():
+                raw = self._raw_connection()
+                raw.execute("BEGIN")
+                self._tx_local.tx = SqlTransaction(_RawExecutor(raw, self._raw_reader), self, None)
+                try:
+                    yield self._tx_local.tx
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        raw.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._tx_local.tx = None
+                raw.execute("COMMIT")
+            return
         with self._lock, _translating():
             conn = self._engine.connect()
             try:
                 if self.dialect == "sqlite":
                     conn.info[_BEGIN_KEY] = "BEGIN" if readonly else "BEGIN IMMEDIATE"
                 outer = conn.begin()
+                self._tx_local.tx = SqlTransaction(_Executor(conn, self._q), self, conn)
                 try:
-                    yield SqlTransaction(conn, self._q, self)
+                    yield self._tx_local.tx
                 except BaseException:
                     with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
                         outer.rollback()
                     raise
+                finally:
+                    self._tx_local.tx = None
                 outer.commit()
             finally:
                 with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
                     conn.close()
 
+    def _raw_connection(self) -> sqlite3.Connection:
+        """This thread's driver connection for read-only units (SQLite files only)."""
+        local = self._raw_local
+        if getattr(local, "pid", None) != os.getpid():
+            args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
+            connect: Any = sqlite3.connect  # the dialect's arguments are sqlite3.connect's
+            raw: sqlite3.Connection = connect(*args, **kwargs)
+            raw.isolation_level = None
+            raw.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            local.conn, local.pid = raw, os.getpid()
+            with self._raw_guard:
+                self._raw_all.append(raw)
+        conn: sqlite3.Connection = local.conn
+        return conn
+
     def _customer_of(self, user_id: str) -> str | None:
         """The customer a user belongs to, read outside any open transaction."""
         with contextlib.suppress(sa.exc.SQLAlchemyError), self._engine.connect() as conn:
             row = conn.execute(self._q.memberships_of_user, {"u": user_id}).first()
-            return None if row is None else str(row.customer_id)
+            return None if row is None else str(row[1])
         return None
 
     def close(self) -> None:
         """Close the connections (and the engine, if the store made it)."""
+        with self._raw_guard:
+            for raw in self._raw_all:
+                with contextlib.suppress(sqlite3.Error):
+                    raw.close()
+            self._raw_all.clear()
+        self._raw_local = threading.local()
         if self._owns_engine:
             self._engine.dispose()
 
@@ -915,7 +1132,7 @@ def _run_migrations(
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             current = _migrate.current_revision(conn, prefix, schema)
             head = _migrate.head_revision()
-            if current == head and revision in ("head", head):
+            if current == head and revision in (None, "head", head):
                 return
             if current is not None and not _migrate.is_known(current):
                 raise SchemaTooNew(

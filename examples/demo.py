@@ -1,0 +1,261 @@
+"""The ``make demo`` story: a shop's users and customers on an embedded SQLite file.
+
+It writes ``accountkit-demo.db`` in the current folder, deleting any earlier copy first, so
+it starts over on every run. The file stays behind for you to open with ``sqlite3``.
+
+Two kits share the file, each with its own tables (``prefix``): a consumer shop where a user
+belongs to one customer, and a B2B channel where a user may work for several companies. One
+kit has one membership rule for all its channels, so the two rules need two kits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+
+from accountkit import (
+    AccountKit,
+    Actor,
+    ActorKind,
+    CustomerKind,
+    CustomerNumbering,
+    DocumentKind,
+    Event,
+    FrozenClock,
+    PurchaseConditions,
+    Role,
+    SalesChannel,
+    ShopPolicy,
+    StorefrontContext,
+)
+from accountkit.errors import MembershipConflict
+from accountkit.storage import SqlStore
+
+DB_FILE = Path("accountkit-demo.db")
+DB_URL = f"sqlite:///{DB_FILE}"
+SECRET_KEYS = ["demo-key-do-not-use-in-production"]
+
+
+def start_over() -> None:
+    """Delete the demo database and SQLite's side files from an earlier run."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
+
+
+def heading(text: str) -> None:
+    print(f"\n== {text}")
+
+
+def say(text: str) -> None:
+    print(f"   {text}")
+
+
+def show_context(context: StorefrontContext) -> None:
+    customer, conditions = context.customer, context.conditions
+    if customer is None or conditions is None:
+        say(f"{context.user.display_name} acts for no customer")
+        return
+    group = context.group.name if context.group else "no group"
+    price_list = conditions.price_list_id or "the standard price list"
+    say(
+        f"{context.user.display_name} acts for {customer.name} (no. {customer.number}) "
+        f"as {context.role}: group {group}, {price_list}, discount {conditions.discount}%"
+    )
+
+
+def actor_name(kit: AccountKit, actor: Actor) -> str:
+    if actor.kind is ActorKind.USER and actor.id is not None:
+        return kit.users.get(actor.id).display_name or "a user"
+    if actor.kind is ActorKind.OPERATOR:
+        return f"operator {actor.id}"
+    return "system"
+
+
+def show_history(kit: AccountKit, events: Sequence[Event]) -> None:
+    # History keeps ids; show the names of customer groups instead.
+    names = {group.id: group.name for group in kit.customers.list_groups()}
+    for event in events:
+        details = [
+            f"{key}={names.get(value, value) or '-'}" for key, value in sorted(event.data.items())
+        ]
+        if event.user_id is not None:
+            details.insert(0, f"user={kit.users.get(event.user_id).display_name}")
+        when, who = f"{event.at:%Y-%m-%d %H:%M}", actor_name(kit, event.actor)
+        say(f"{when}  {event.kind:<24}  by {who:<21}  {', '.join(details)}")
+
+
+def consumer_shop(clock: FrozenClock) -> None:
+    """One customer per user (the default rule), automatic customer numbers."""
+    policy = attrs.evolve(
+        ShopPolicy.b2c_open(), numbering=CustomerNumbering.AUTOMATIC("K-{n:05d}", start=1)
+    )
+    kit = AccountKit(
+        store=SqlStore(DB_URL),
+        secret_keys=SECRET_KEYS,
+        channels=[SalesChannel("web", policy)],
+        clock=clock,
+    )
+    operator = Actor.operator("staff-anna")
+    try:
+        heading("Guest checkout")
+        mia = kit.registration.register_guest(
+            email="mia.keller@example.com", given_name="Mia", family_name="Keller"
+        )
+        assert mia is not None
+        say(f"order 1 without sign-in: a {mia.tier} user is made for {mia.email}")
+        clock.advance(timedelta(days=3))
+        again = kit.registration.register_guest(
+            email="Mia.Keller@EXAMPLE.com", given_name="Mia", family_name="Keller"
+        )
+        assert again is not None
+        assert again.id == mia.id
+        say("order 2 three days later, address typed in another case: the same guest is reused")
+
+        heading("The guest becomes a full user")
+        clock.advance(timedelta(minutes=20))
+        mia = kit.registration.upgrade_guest(
+            mia.id, password="keller family password", birth_date=date(1988, 4, 2)
+        )
+        say(f"Mia sets a password and her birth date: now a {mia.tier} user")
+        taken = kit.registration.register_guest(email="mia.keller@example.com", given_name="Mia")
+        assert taken is None
+        say("a checkout without sign-in under her address now makes no guest and tells nothing;")
+        say("  the shop keeps that order as a not-signed-in order")
+
+        heading("A blank user from a printed card completes the profile")
+        clock.advance(timedelta(hours=1))
+        card = kit.registration.create_blank(operator)
+        assert card.must_complete_profile
+        say(f"{operator.id} prints a card with a QR code for a new {card.tier} user")
+        clock.advance(timedelta(days=1))
+        jonas = kit.registration.complete_profile(
+            card.id, email="jonas.keller@example.com", given_name="Jonas", family_name="Keller"
+        )
+        say(f"at the first sign-in Jonas gives his name and e-mail: a {jonas.tier} user")
+
+        heading("A family customer with three users")
+        clock.advance(timedelta(minutes=5))
+        lea = kit.registration.register(
+            email="lea.keller@example.com",
+            password="lea's own password",
+            birth_date=date(2001, 9, 30),
+            given_name="Lea",
+            family_name="Keller",
+        )
+        say(f"Lea registers herself: a {lea.tier} user")
+        clock.advance(timedelta(minutes=5))
+        family = kit.customers.create(operator, name="Keller family")
+        say(f"{operator.id} creates the customer {family.name}, number {family.number}")
+        for user in (mia, jonas, lea):
+            clock.advance(timedelta(minutes=1))
+            kit.customers.assign_user(operator, user.id, family.id, Role.MEMBER)
+        names = [kit.users.get(m.user_id).display_name for m in kit.customers.members(family.id)]
+        say(f"members: {', '.join(names)}")
+        clock.advance(timedelta(minutes=5))
+        kit.customers.set_document_contact(
+            operator, family.id, DocumentKind.INVOICE, email="mia.keller@example.com"
+        )
+        kit.customers.set_note(operator, family.id, "Prefers delivery on Saturdays.")
+        say("invoices go to Mia; the operator notes a delivery wish")
+        clock.advance(timedelta(days=2))
+        kit.users.update_profile(Actor.user(lea.id), lea.id, profile={"ski_length_cm": "165"})
+        say("Lea adds her ski length to her profile")
+
+        heading("One customer per user")
+        club = kit.customers.create(operator, name="Ski club Allgäu")
+        try:
+            kit.customers.assign_user(operator, jonas.id, club.id)
+        except MembershipConflict as exc:
+            held_by = kit.customers.get(exc.customer_id).name if exc.customer_id else "?"
+            say(f"assigning Jonas to {club.name} as well is refused; he belongs to {held_by}:")
+            say(f"  {type(exc).__name__} [{exc.code}] {exc.message}")
+
+        heading(f"History of {family.name}")
+        show_history(kit, kit.reports.history(family.id))
+    finally:
+        kit.close()
+
+
+def b2b_channel(clock: FrozenClock) -> None:
+    """Several companies per user, switched by the user; its own tables in the same file."""
+    kit = AccountKit(
+        store=SqlStore(DB_URL, prefix="b2b_"),
+        secret_keys=SECRET_KEYS,
+        channels=[SalesChannel("b2b", ShopPolicy.b2b_approval())],
+        clock=clock,
+    )
+    operator = Actor.operator("staff-anna")
+    try:
+        heading("B2B channel: companies register and wait for approval")
+        clock.advance(timedelta(days=1))
+        tim = kit.registration.register(
+            email="tim.huber@alpensport.example",
+            password="tim's password at alpen sport",
+            birth_date=date(1979, 1, 23),
+            given_name="Tim",
+            family_name="Huber",
+            company_name="Alpen Sport GmbH",
+        )
+        alpen = kit.customers.get(kit.customers.memberships(tim.id)[0].customer_id)
+        role = kit.customers.context_for(tim.id).role
+        say(f"Tim registers {alpen.name}: customer no. {alpen.number}, Tim is its {role}")
+        say(f"his account waits for the operator: {tim.status}")
+        clock.advance(timedelta(hours=2))
+        # Approval with a notice to the user comes with the shop-policies capability; until
+        # then the operator switches the waiting account on.
+        tim = kit.users.enable(operator, tim.id)
+        say(f"{operator.id} approves the account: {tim.status}")
+
+        clock.advance(timedelta(minutes=10))
+        retail = kit.customers.create_group(
+            operator, name="Sports retailers", price_list_id="RT-26"
+        )
+        dealers = kit.customers.create_group(operator, name="Dealers", price_list_id="DL-26")
+        kit.customers.set_group(operator, alpen.id, retail.id)
+        kit.customers.set_conditions(
+            operator, alpen.id, PurchaseConditions(price_list_id="RT-26", discount=Decimal(5))
+        )
+        bergwerk = kit.customers.create(
+            operator,
+            name="Bergwerk Outdoor AG",
+            kind=CustomerKind.BUSINESS,
+            group_id=dealers.id,
+            conditions=PurchaseConditions(price_list_id="DL-26", discount=Decimal("12.5")),
+        )
+        say(f"{operator.id} creates {bergwerk.name} (no. {bergwerk.number}) in group Dealers")
+        clock.advance(timedelta(minutes=1))
+        kit.customers.assign_user(operator, tim.id, bergwerk.id, Role.BUYER)
+        say("and assigns Tim to it as buyer: Tim now works for two companies")
+
+        heading("Tim switches between his companies")
+        show_context(kit.customers.context_for(tim.id))
+        clock.advance(timedelta(minutes=30))
+        kit.customers.switch_company(Actor.user(tim.id), tim.id, bergwerk.id)
+        show_context(kit.customers.context_for(tim.id))
+        selector = [
+            ("* " if m.active else "  ") + kit.customers.get(m.customer_id).name
+            for m in kit.customers.memberships(tim.id)
+        ]
+        say(f"his company selector: {' | '.join(selector)}")
+
+        heading(f"History of {alpen.name}")
+        show_history(kit, kit.reports.history(alpen.id))
+    finally:
+        kit.close()
+
+
+def main() -> None:
+    start_over()
+    print(f"accountkit demo: a shop on SQLite in {DB_FILE.resolve()}")
+    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    consumer_shop(clock)
+    b2b_channel(clock)
+    print(f"\nDone. Look inside with: sqlite3 {DB_FILE} .tables")
+
+
+if __name__ == "__main__":
+    main()
