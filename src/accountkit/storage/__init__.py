@@ -22,7 +22,7 @@ from accountkit.storage._protocols import (
 from accountkit.storage.memory import MemoryStore
 
 if TYPE_CHECKING:
-    from accountkit.storage.sql import SqlStore
+    from accountkit.storage.sql import SqlStore, migrate
 
 __all__ = [
     "CustomerRepository",
@@ -36,13 +36,14 @@ __all__ = [
     "TokenLedger",
     "Transaction",
     "UserRepository",
+    "migrate",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # SqlStore is imported on first use, so that MemoryStore works without SQLAlchemy.
-    if name == "SqlStore":
-        from accountkit.storage.sql import SqlStore
+    if name in ("SqlStore", "migrate"):
+        from accountkit.storage import sql
 
-        return SqlStore
+        return getattr(sql, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
