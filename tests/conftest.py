@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -42,11 +42,13 @@ def hasher() -> CheapPasswordHasher:
 
 
 @pytest.fixture
-def make_kit(clock: FrozenClock, hasher: CheapPasswordHasher) -> Iterator[KitFactory]:
+def make_kit(clock: FrozenClock, hasher: CheapPasswordHasher) -> KitFactory:
     """Build kits on a MemoryStore (or a given store) with the test clock and hasher."""
 
     def build(
-        *policies: ShopPolicy, store: Store | None = None, channels: list[SalesChannel] | None = None
+        *policies: ShopPolicy,
+        store: Store | None = None,
+        channels: list[SalesChannel] | None = None,
     ) -> AccountKit:
         chosen = channels or [
             SalesChannel(f"ch{i}" if i else "web", p) for i, p in enumerate(policies)
@@ -59,7 +61,7 @@ def make_kit(clock: FrozenClock, hasher: CheapPasswordHasher) -> Iterator[KitFac
             password_hasher=hasher,
         )
 
-    yield build
+    return build
 
 
 @pytest.fixture

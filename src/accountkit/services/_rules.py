@@ -19,7 +19,7 @@ from accountkit.domain import (
 )
 from accountkit.domain._ids import new_id
 from accountkit.domain.validation import validate_customer_number
-from accountkit.errors import GroupNotFound, MembershipConflict, MissingField
+from accountkit.errors import AlreadyMember, GroupNotFound, MembershipConflict, MissingField
 from accountkit.policies import MembershipRule, NumberingMode, SalesChannel
 from accountkit.services._base import Service
 from accountkit.storage._protocols import Transaction
@@ -115,6 +115,8 @@ def add_membership(
     """Place a user at a customer under the shop's membership rule; record it."""
     rule = service._ctx.membership_rule
     current = tx.memberships.for_user(user_id)
+    if any(m.customer_id == customer_id for m in current):
+        raise AlreadyMember(customer_id=customer_id)
     if rule is MembershipRule.ONE_CUSTOMER_PER_USER and current:
         raise MembershipConflict(customer_id=current[0].customer_id)
     membership = tx.memberships.add(
