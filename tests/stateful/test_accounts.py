@@ -641,15 +641,15 @@ class AccountsMachine(RuleBasedStateMachine):
         def call() -> object:
             return self.kit.customers.assign_user(actor, user_id, customer_id, role)
 
-        if self.membership_rule is MembershipRule.ONE_CUSTOMER_PER_USER and current:
-            error = self._refused(MembershipConflict, call)
-            assert isinstance(error, MembershipConflict)
-            assert error.customer_id == next(iter(current)), "conflict names the wrong customer"
-            return
         if customer_id in current:
             error = self._refused(AlreadyMember, call)
             assert isinstance(error, MembershipConflict)
             assert error.customer_id == customer_id
+            return
+        if self.membership_rule is MembershipRule.ONE_CUSTOMER_PER_USER and current:
+            error = self._refused(MembershipConflict, call)
+            assert isinstance(error, MembershipConflict)
+            assert error.customer_id == next(iter(current)), "conflict names the wrong customer"
             return
         membership = self.kit.customers.assign_user(actor, user_id, customer_id, role)
         assert membership.active == (not current)
