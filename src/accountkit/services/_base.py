@@ -75,6 +75,28 @@ class Service:
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _save_user(
+        self,
+        tx: Transaction,
+        before: User,
+        after: User,
+        kind: EventKind,
+        actor: Actor,
+        data: Mapping[str, str],
+        *,
+        security: bool = True,
+    ) -> User:
+        """Store ``after`` over ``before`` (optimistically) and record the change.
+
+        ``security`` raises the security version, which kills the user's tokens: every
+        change of password, e-mail, tier or status must pass True.
+        """
+        if security:
+            after = attrs.evolve(after, security_version=before.security_version + 1)
+        stored = tx.users.update(attrs.evolve(after, updated_at=self._ctx.clock.now()))
+        self._record(tx, kind, actor, user_id=before.id, data=data)
+        return stored
+
     def _record(
         self,
         tx: Transaction,

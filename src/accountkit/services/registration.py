@@ -296,28 +296,18 @@ class RegistrationService:
                 raise WrongTier("Only a blank user completes a profile; this one has done so.")
             if not user.is_active:
                 raise UserDisabled()
-            updated = tx.users.update(
-                attrs.evolve(
-                    user,
-                    tier=tier,
-                    email=address,
-                    given_name=given,
-                    family_name=family,
-                    birth_date=born,
-                    password_hash=password_hash,
-                    must_complete_profile=False,
-                    security_version=user.security_version + 1,
-                    updated_at=self._s._ctx.clock.now(),
-                )
+            completed = attrs.evolve(
+                user,
+                tier=tier,
+                email=address,
+                given_name=given,
+                family_name=family,
+                birth_date=born,
+                password_hash=password_hash,
+                must_complete_profile=False,
             )
-            self._s._record(
-                tx,
-                EventKind.PROFILE_COMPLETED,
-                actor,
-                user_id=user_id,
-                data={"from": UserTier.BLANK.value, "to": tier.value},
-            )
-            return updated
+            data = {"from": UserTier.BLANK.value, "to": tier.value}
+            return self._s._save_user(tx, user, completed, EventKind.PROFILE_COMPLETED, actor, data)
 
         return self._s._write(work)
 
@@ -350,23 +340,10 @@ class RegistrationService:
                 raise WrongTier("Only a guest can be upgraded to a full user.")
             if not user.is_active:
                 raise UserDisabled()
-            updated = tx.users.update(
-                attrs.evolve(
-                    user,
-                    tier=UserTier.FULL,
-                    birth_date=born,
-                    password_hash=password_hash,
-                    security_version=user.security_version + 1,
-                    updated_at=self._s._ctx.clock.now(),
-                )
+            full = attrs.evolve(
+                user, tier=UserTier.FULL, birth_date=born, password_hash=password_hash
             )
-            self._s._record(
-                tx,
-                EventKind.TIER_CHANGED,
-                actor,
-                user_id=user_id,
-                data={"from": UserTier.GUEST.value, "to": UserTier.FULL.value},
-            )
-            return updated
+            data = {"from": UserTier.GUEST.value, "to": UserTier.FULL.value}
+            return self._s._save_user(tx, user, full, EventKind.TIER_CHANGED, actor, data)
 
         return self._s._write(work)

@@ -95,17 +95,16 @@ class UserService:
             updated = attrs.evolve(user, **changes)
             if updated == user:
                 return user
-            if updated.email != user.email:
-                updated = attrs.evolve(updated, security_version=user.security_version + 1)
-            updated = tx.users.update(attrs.evolve(updated, updated_at=self._s._ctx.clock.now()))
-            self._s._record(
+            data = {"fields": ",".join(sorted(changes))}
+            return self._s._save_user(
                 tx,
+                user,
+                updated,
                 EventKind.PROFILE_UPDATED,
                 actor,
-                user_id=user_id,
-                data={"fields": ",".join(sorted(changes))},
+                data,
+                security=updated.email != user.email,
             )
-            return updated
 
         return self._s._write(work)
 
@@ -173,21 +172,8 @@ class UserService:
                     must_complete_profile=True,
                 )
             require_tier_fields(updated)
-            updated = tx.users.update(
-                attrs.evolve(
-                    updated,
-                    security_version=user.security_version + 1,
-                    updated_at=self._s._ctx.clock.now(),
-                )
-            )
-            self._s._record(
-                tx,
-                EventKind.TIER_CHANGED,
-                actor,
-                user_id=user_id,
-                data={"from": user.tier.value, "to": tier.value},
-            )
-            return updated
+            data = {"from": user.tier.value, "to": tier.value}
+            return self._s._save_user(tx, user, updated, EventKind.TIER_CHANGED, actor, data)
 
         return self._s._write(work)
 
@@ -216,21 +202,9 @@ class UserService:
             user = load_user(tx, user_id)
             if user.status is status:
                 return user
-            updated = tx.users.update(
-                attrs.evolve(
-                    user,
-                    status=status,
-                    security_version=user.security_version + 1,
-                    updated_at=self._s._ctx.clock.now(),
-                )
+            data = {"from": user.status.value, "to": status.value}
+            return self._s._save_user(
+                tx, user, attrs.evolve(user, status=status), kind, actor, data
             )
-            self._s._record(
-                tx,
-                kind,
-                actor,
-                user_id=user_id,
-                data={"from": user.status.value, "to": status.value},
-            )
-            return updated
 
         return self._s._write(work)
