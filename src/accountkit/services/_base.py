@@ -106,8 +106,11 @@ class Service:
         user_id: str | None = None,
         customer_id: str | None = None,
         data: Mapping[str, str] | None = None,
+        new_user: bool = False,
     ) -> None:
-        if customer_id is None and user_id is not None:
+        # A user's event is filed under their active customer too, for its history; a user
+        # made in this unit has none unless it was given (B2B registration).
+        if customer_id is None and user_id is not None and not new_user:
             customer_id = _active_customer_id(tx, user_id)
         tx.events.append(
             Event(

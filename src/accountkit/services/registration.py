@@ -157,6 +157,7 @@ class RegistrationService:
                 actor,
                 user_id=user.id,
                 data={"tier": UserTier.FULL.value, "channel": ch.name, "source": "registration"},
+                new_user=not b2b,
             )
             return user
 
@@ -209,6 +210,7 @@ class RegistrationService:
                 Actor.system(),
                 user_id=user.id,
                 data={"tier": UserTier.GUEST.value, "source": source.value},
+                new_user=True,
             )
             return user
 
@@ -240,6 +242,7 @@ class RegistrationService:
                 actor,
                 user_id=user.id,
                 data={"tier": UserTier.BLANK.value, "source": "operator"},
+                new_user=True,
             )
             return user
 

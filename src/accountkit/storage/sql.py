@@ -81,6 +81,11 @@ _BEGIN_KEY = "accountkit_begin"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 _BULK_CHUNK = 1000
 
+# A larger page cache than SQLite's 2 MiB default, and reads through a memory map: with a
+# million users the e-mail index no longer fits the default cache, and every lookup and
+# insert then pays for page reads (docs/performance.md).
+_SQLITE_FILE_PRAGMAS = ("PRAGMA cache_size = -32768", "PRAGMA mmap_size = 268435456")
+
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -879,6 +884,8 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode = WAL")
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                for pragma in _SQLITE_FILE_PRAGMAS:
+                    cursor.execute(pragma)
         finally:
             cursor.close()
 
@@ -1034,6 +1041,11 @@ class SqlStore:
             try:
                 if self.dialect == "sqlite":
                     conn.info[_BEGIN_KEY] = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+                elif readonly:
+                    # Under READ COMMITTED each statement sees its own snapshot anyway, so a
+                    # read unit loses nothing without BEGIN and COMMIT, and saves two round
+                    # trips (the sign-in lookup is one query).
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
                 outer = conn.begin()
                 self._tx_local.tx = SqlTransaction(_Executor(conn, self._q), self, conn)
                 try:
@@ -1058,6 +1070,8 @@ class SqlStore:
             raw: sqlite3.Connection = connect(*args, **kwargs)
             raw.isolation_level = None
             raw.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            for pragma in _SQLITE_FILE_PRAGMAS:
+                raw.execute(pragma)
             local.conn, local.pid = raw, os.getpid()
             with self._raw_guard:
                 self._raw_all.append(raw)
