@@ -1,0 +1,1 @@
+"""Concurrency tests with real processes, on SQLite files and on PostgreSQL."""

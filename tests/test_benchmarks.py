@@ -1,0 +1,82 @@
+"""The benchmark scripts run to the end at a tiny scale; their figures are not checked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "bench_storage.py"
+KEYS_SCRIPT = ROOT / "benchmarks" / "bench_sqlite_keys.py"
+ROWS = (
+    "| bulk import, ",
+    "| kit.users.find_by_email @1,000 ",
+    "| tx.users.get_by_email @1,000 ",
+    "| find_by_email @1,000 / @1,000 ",
+    "| kit.registration.register, ",
+)
+TINY = ["--scale", "0.001", "--rounds", "2", "--lookups", "50", "--registrations", "20"]
+
+
+def _run(script: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _assert_table(out: str, raw: str) -> None:
+    assert "accountkit storage benchmark: 1,000 users" in out
+    header = next(line for line in out.splitlines() if line.startswith("| measure"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == [
+        "measure",
+        "accountkit",
+        raw,
+        "ratio",
+        "target",
+        "met",
+    ]
+    rows = [line for line in out.splitlines() if line.startswith("| ")][1:]
+    for prefix in ROWS:
+        assert any(row.startswith(prefix) for row in rows), (prefix, out)
+    assert len(rows) == 7, out
+    assert all(
+        row.rstrip(" |").rsplit("|", 1)[1].strip() in ("yes", "no", "partly") for row in rows
+    )
+    assert "import totals: accountkit 1,000 users" in out
+
+
+def test_storage_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    """bench_storage.py at --scale 0.001 on SQLite exits 0 and prints every table row."""
+    _assert_table(_run(SCRIPT, *TINY, "--dir", str(tmp_path)), "raw sqlite3")
+
+
+def test_key_order_experiment_runs_on_the_filled_files(tmp_path: Path) -> None:
+    """bench_sqlite_keys.py runs on the files bench_storage.py left and prints all variants."""
+    _run(SCRIPT, *TINY, "--dir", str(tmp_path))
+    out = _run(KEYS_SCRIPT, "--dir", str(tmp_path), "--chunks", "1", "--size", "50")
+    rows = [line for line in out.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) == 4, out
+    assert {row.split(",")[0].strip("| ") for row in rows} == {
+        "raw sqlite3",
+        "accountkit add_many",
+    }
+
+
+@pytest.mark.postgres
+def test_storage_benchmark_runs_on_postgres() -> None:
+    """bench_storage.py at --scale 0.001 on PostgreSQL exits 0 and prints every table row."""
+    if POSTGRES_URL is None:
+        pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
+    _assert_table(_run(SCRIPT, *TINY, "--url", POSTGRES_URL), "raw psycopg")
