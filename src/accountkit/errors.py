@@ -362,13 +362,23 @@ class DatabaseCorrupt(StorageError):
 
 
 class DatabaseUnavailable(StorageError):
-    """The connection to the database failed or dropped; the operation was rolled back."""
+    """The connection to the database failed or dropped; the operation was rolled back.
+
+    Attributes:
+        retryable: True when the connection was found dead before any statement of the unit
+            reached the database (a pooled connection the server had closed), so running
+            the unit again is safe; the kit does that once by itself.
+    """
 
     code = "database_unavailable"
     default_message = (
         "The database could not be reached or the connection dropped; nothing was written. "
         "Try again."
     )
+
+    def __init__(self, message: str | None = None, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class DatabaseBusy(StorageError):

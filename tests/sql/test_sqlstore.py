@@ -248,6 +248,7 @@ def test_a_dropped_postgres_connection_gives_a_clear_error_and_no_write(
                 conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
             tx.users.add(_user(2))
         assert caught.value.code == "database_unavailable"
+        assert not caught.value.retryable
         with store.transaction() as tx:
             assert tx.users.get("usr_1") is None
             assert tx.users.count() == 0
@@ -260,3 +261,49 @@ def test_an_unreachable_postgres_server_gives_database_unavailable() -> None:
     """A server that does not answer raises DatabaseUnavailable, not a driver error."""
     with pytest.raises(DatabaseUnavailable):
         SqlStore("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+
+
+def _kill_pooled_connection(store: SqlStore, admin: sa.Engine) -> None:
+    with store.transaction() as tx:
+        assert tx.connection is not None
+        pid = tx.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with admin.begin() as conn:
+        conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+
+
+def test_a_pooled_connection_closed_by_the_server_is_replaced(
+    pg_schema: tuple[str, str],
+) -> None:
+    """After the server closed an idle pooled connection, the next kit calls still succeed."""
+    url, schema = pg_schema
+    store = SqlStore(url, schema=schema)
+    kit = _kit(store)
+    admin = sa.create_engine(url)
+    try:
+        _kill_pooled_connection(store, admin)
+        guest = kit.registration.register_guest(email="back@example.com", given_name="Bo")
+        assert guest is not None
+        _kill_pooled_connection(store, admin)
+        assert kit.users.find_by_email("back@example.com") == guest
+    finally:
+        admin.dispose()
+        store.close()
+
+
+def test_a_dead_connection_inside_a_shops_unit_is_reported_retryable(
+    pg_schema: tuple[str, str],
+) -> None:
+    """A unit whose first statement meets a dead connection says it may be run again."""
+    url, schema = pg_schema
+    store = SqlStore(url, schema=schema)
+    admin = sa.create_engine(url)
+    try:
+        _kill_pooled_connection(store, admin)
+        with pytest.raises(DatabaseUnavailable) as caught, store.transaction() as tx:
+            tx.users.add(_user(1))
+        assert caught.value.retryable
+        with store.transaction() as tx:
+            assert tx.users.count() == 0
+    finally:
+        admin.dispose()
+        store.close()

@@ -15,6 +15,7 @@ from accountkit.errors import (
     ChannelNotFound,
     ConcurrentUpdate,
     DatabaseBusy,
+    DatabaseUnavailable,
     NotPermitted,
     UserNotFound,
 )
@@ -56,24 +57,34 @@ class Service:
         return channel
 
     def _read(self, work: Callable[[Transaction], T]) -> T:
-        with self._ctx.store.transaction(readonly=True) as tx:
-            return work(tx)
+        return self._run(work, readonly=True)
 
     def _write(self, work: Callable[[Transaction], T]) -> T:
-        """Run ``work`` in one transaction; run it again when the database was busy.
+        return self._run(work, readonly=False)
 
-        The store raises :class:`DatabaseBusy` only before anything was written, so running
-        the whole unit again is safe. After BUSY_RETRIES attempts the error goes out.
+    def _run(self, work: Callable[[Transaction], T], *, readonly: bool) -> T:
+        """Run ``work`` in one unit of work, and run it again when that is known to be safe.
+
+        The store raises :class:`DatabaseBusy` only before anything was written, so the
+        unit runs again, up to BUSY_RETRIES times with a growing pause. A
+        :class:`DatabaseUnavailable` marked ``retryable`` (a dead pooled connection, found
+        before any statement reached the database) is run again once.
         """
-        for attempt in range(BUSY_RETRIES):
+        reconnected = False
+        attempt = 0
+        while True:
             try:
-                with self._ctx.store.transaction() as tx:
+                with self._ctx.store.transaction(readonly=readonly) as tx:
                     return work(tx)
             except DatabaseBusy:
-                if attempt == BUSY_RETRIES - 1:
+                attempt += 1
+                if attempt >= BUSY_RETRIES:
                     raise
-                time.sleep(0.01 * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+                time.sleep(0.01 * 2 ** (attempt - 1))
+            except DatabaseUnavailable as exc:
+                if reconnected or not exc.retryable:
+                    raise
+                reconnected = True
 
     def _save_user(
         self,

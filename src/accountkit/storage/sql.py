@@ -478,18 +478,25 @@ class _Executor:
     def __init__(self, conn: sa.Connection, stmts: _Statements) -> None:
         self._conn = conn
         self._q = stmts
+        self.reached = False
+        """Whether a statement of this unit has reached the database."""
+
+    def _execute(self, name: str, params: Any) -> sa.CursorResult[Any]:
+        result = self._conn.execute(getattr(self._q, name), params)
+        self.reached = True
+        return result
 
     def first(self, name: str, params: dict[str, Any]) -> Sequence[Any] | None:
-        return self._conn.execute(getattr(self._q, name), params).first()
+        return self._execute(name, params).first()
 
     def all(self, name: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
-        return self._conn.execute(getattr(self._q, name), params).all()
+        return self._execute(name, params).all()
 
     def scalar(self, name: str, params: dict[str, Any]) -> Any:
-        return self._conn.execute(getattr(self._q, name), params).scalar()
+        return self._execute(name, params).scalar()
 
     def run(self, name: str, params: dict[str, Any] | list[dict[str, Any]]) -> int:
-        return self._conn.execute(getattr(self._q, name), params).rowcount
+        return self._execute(name, params).rowcount
 
 
 class _RawReader:
@@ -839,7 +846,10 @@ def _engine_from_url(url: str, busy_timeout: float) -> sa.Engine:
             raise UnsupportedDatabase(
                 "PostgreSQL needs psycopg 3: pip install 'accountkit[postgres]'."
             ) from exc
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        # No pool_pre_ping: it costs a round trip on every unit of work. A pooled
+        # connection the server has closed fails on the unit's first statement instead;
+        # that unit is reported as retryable and the kit runs it again once.
+        return sa.create_engine(parsed)
     raise UnsupportedDatabase(
         f"accountkit supports SQLite and PostgreSQL, not {backend!r}; use sqlite:///path.db "
         "or postgresql+psycopg://user@host/dbname."
@@ -1047,12 +1057,19 @@ class SqlStore:
                     # trips (the sign-in lookup is one query).
                     conn.execution_options(isolation_level="AUTOCOMMIT")
                 outer = conn.begin()
-                self._tx_local.tx = SqlTransaction(_Executor(conn, self._q), self, conn)
+                executor = _Executor(conn, self._q)
+                self._tx_local.tx = SqlTransaction(executor, self, conn)
                 try:
                     yield self._tx_local.tx
-                except BaseException:
+                except BaseException as exc:
                     with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
                         outer.rollback()
+                    if (
+                        isinstance(exc, sa.exc.DBAPIError)
+                        and exc.connection_invalidated
+                        and not executor.reached
+                    ):
+                        raise DatabaseUnavailable(retryable=True) from exc
                     raise
                 finally:
                     self._tx_local.tx = None
