@@ -11,8 +11,6 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = ["UtcDateTime"]
 
-_SQLITE_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
-
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
     """An aware UTC datetime in every database.
@@ -36,7 +34,10 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("accountkit stores only timezone-aware datetimes")
         value = value.astimezone(UTC)
-        return value.strftime(_SQLITE_FORMAT) if dialect.name == "sqlite" else value
+        if dialect.name == "sqlite":
+            # "2026-01-01T12:00:00.000000+00:00": fixed width, so text order is time order.
+            return value.isoformat(timespec="microseconds")
+        return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

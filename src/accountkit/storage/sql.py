@@ -196,7 +196,11 @@ def _user_values(user: User) -> dict[str, Any]:
         "birth_date": user.birth_date,
         "password_hash": user.password_hash,
         "must_complete_profile": user.must_complete_profile,
-        "profile": json.dumps(dict(user.profile), sort_keys=True, ensure_ascii=False),
+        "profile": (
+            json.dumps(dict(user.profile), sort_keys=True, ensure_ascii=False)
+            if user.profile
+            else "{}"
+        ),
         "security_version": user.security_version,
         "version": user.version,
         "created_at": user.created_at,
