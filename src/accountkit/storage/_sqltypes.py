@@ -24,11 +24,13 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Text on SQLite, ``timestamp with time zone`` elsewhere."""
         if dialect.name == "sqlite":
             return dialect.type_descriptor(sa.String(32))
         return dialect.type_descriptor(sa.DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Refuse naive times; store aware ones in UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -40,6 +42,7 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
         if value is None:
             return None
         if isinstance(value, str):
