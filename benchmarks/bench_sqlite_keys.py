@@ -34,15 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench_storage import (
-    BIRTH,
     PASSWORD_HASH,
     USER_COLUMNS,
     address,
     family_name,
     given_name,
+    make_users,
 )
 
-from accountkit import User, UserTier
 from accountkit.domain._ids import new_id
 from accountkit.storage import SqlStore
 
@@ -90,21 +89,7 @@ def kit_inserter(path: Path, pragmas: Sequence[str]) -> Iterator[Insert]:
 
     def insert(numbers: range, email: EmailMaker) -> float:
         started = time.perf_counter()
-        now = datetime.now(UTC)
-        users = [
-            User(
-                id=new_id("usr"),
-                tier=UserTier.FULL,
-                email=email(i),
-                given_name=given_name(i),
-                family_name=family_name(i),
-                birth_date=BIRTH,
-                password_hash=PASSWORD_HASH,
-                created_at=now,
-                updated_at=now,
-            )
-            for i in numbers
-        ]
+        users = make_users(numbers, email)
         with store.transaction() as tx:
             tx.users.add_many(users)
         return time.perf_counter() - started

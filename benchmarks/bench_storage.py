@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -104,6 +104,25 @@ def address(i: int) -> str:
 def new_address(n: int) -> str:
     """The address of the ``n``-th registration: unique, never one of the filled ones."""
     return f"new.{_mix(n + 2**31):08x}@example.com"
+
+
+def make_users(numbers: Iterable[int], email: Callable[[int], str]) -> list[User]:
+    """FULL users numbered ``numbers``, with ``email(i)`` and a hash given beforehand."""
+    now = datetime.now(UTC)
+    return [
+        User(
+            id=new_id("usr"),
+            tier=UserTier.FULL,
+            email=email(i),
+            given_name=given_name(i),
+            family_name=family_name(i),
+            birth_date=BIRTH,
+            password_hash=PASSWORD_HASH,
+            created_at=now,
+            updated_at=now,
+        )
+        for i in numbers
+    ]
 
 
 def given_name(i: int) -> str:
@@ -363,21 +382,7 @@ class Bench:
     # bulk import
 
     def _import_accountkit(self, lo: int, hi: int) -> None:
-        now = datetime.now(UTC)
-        users = [
-            User(
-                id=new_id("usr"),
-                tier=UserTier.FULL,
-                email=address(i),
-                given_name=given_name(i),
-                family_name=family_name(i),
-                birth_date=BIRTH,
-                password_hash=PASSWORD_HASH,
-                created_at=now,
-                updated_at=now,
-            )
-            for i in range(lo, hi)
-        ]
+        users = make_users(range(lo, hi), address)
         with self.store.transaction() as tx:
             tx.users.add_many(users)
 
