@@ -21,7 +21,7 @@ import re
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -568,6 +568,26 @@ class _Repo:
         self._x = x
         self._store = store
 
+    def _update(
+        self,
+        kind: str,
+        values: dict[str, Any],
+        version: int,
+        integrity: Callable[[sa.exc.IntegrityError], AccountKitError],
+        not_found: type[AccountKitError],
+    ) -> None:
+        """Optimistic update: write only if the stored version is still ``version``."""
+        record_id = values.pop("id")
+        params = {**values, "version": version + 1, "b_id": record_id, "b_version": version}
+        try:
+            changed = self._x.run(f"{kind}_update", params)
+        except sa.exc.IntegrityError as exc:
+            raise integrity(exc) from exc
+        if changed != 1:
+            if self._x.first(f"{kind}_exists", {"id": record_id}) is None:
+                raise not_found()
+            raise ConcurrentUpdate()
+
 
 class _Users(_Repo):
     def get(self, user_id: str) -> User | None:
@@ -608,19 +628,7 @@ class _Users(_Repo):
         return count
 
     def update(self, user: User) -> User:
-        values = _user_values(user)
-        values.pop("id")
-        values["version"] = user.version + 1
-        try:
-            changed = self._x.run(
-                "user_update", {**values, "b_id": user.id, "b_version": user.version}
-            )
-        except sa.exc.IntegrityError as exc:
-            raise self._integrity(exc) from exc
-        if changed != 1:
-            if self._x.first("user_exists", {"id": user.id}) is None:
-                raise UserNotFound()
-            raise ConcurrentUpdate()
+        self._update("user", _user_values(user), user.version, self._integrity, UserNotFound)
         return attrs.evolve(user, version=user.version + 1)
 
     def count(self) -> int:
@@ -652,17 +660,7 @@ class _Customers(_Repo):
 
     def update(self, customer: Customer) -> Customer:
         values = _customer_values(customer)
-        values.pop("id")
-        values["version"] = customer.version + 1
-        params = {**values, "b_id": customer.id, "b_version": customer.version}
-        try:
-            changed = self._x.run("customer_update", params)
-        except sa.exc.IntegrityError as exc:
-            raise self._integrity(exc) from exc
-        if changed != 1:
-            if self._x.first("customer_exists", {"id": customer.id}) is None:
-                raise CustomerNotFound()
-            raise ConcurrentUpdate()
+        self._update("customer", values, customer.version, self._integrity, CustomerNotFound)
         return attrs.evolve(customer, version=customer.version + 1)
 
 
