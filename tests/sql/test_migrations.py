@@ -171,3 +171,10 @@ def test_migrate_can_stop_at_a_revision(sqlite_url: str) -> None:
     engine.dispose()
     assert "accountkit_users" in tables
     assert "accountkit_orders" not in tables
+
+
+def test_the_declared_schema_names_the_newest_migration() -> None:
+    """_schema.py says which revision it matches, and that is the newest migration."""
+    from accountkit.storage._schema import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
