@@ -76,6 +76,28 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     assert path.read_bytes() == garbage
 
 
+def test_a_damaged_database_file_gives_database_corrupt(tmp_path: Path) -> None:
+    """A SQLite file with overwritten pages raises DatabaseCorrupt, not a driver error."""
+    path = tmp_path / "shop.db"
+    store = SqlStore(f"sqlite:///{path}")
+    with store.transaction() as tx:
+        tx.users.add_many(_user(n) for n in range(3000))
+    store.close()
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.seek(size // 4)
+        file.write(bytes(range(256)) * (size // 512))  # half the file, from a quarter on
+    with pytest.raises(DatabaseCorrupt):
+        damaged = SqlStore(f"sqlite:///{path}")
+        try:
+            with damaged.transaction(readonly=True) as tx:
+                tx.users.count()
+            with damaged.transaction() as tx:
+                tx.users.add_many(_user(n) for n in range(5000, 8000))
+        finally:
+            damaged.close()
+
+
 def test_sqlite_runs_with_wal_and_foreign_keys(sqlite_url: str) -> None:
     """A SQLite file store uses the WAL journal and enforces foreign keys."""
     store = SqlStore(sqlite_url)
