@@ -254,6 +254,12 @@ def test_kit_calls_inside_one_unit_commit_or_roll_back_together(sqlite_url: str)
     store.close()
 
 
+def _terminate(admin: sa.Engine, pid: object) -> None:
+    """End the PostgreSQL backend ``pid`` from another connection."""
+    with admin.begin() as conn:
+        conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+
+
 def test_a_dropped_postgres_connection_gives_a_clear_error_and_no_write(
     pg_schema: tuple[str, str],
 ) -> None:
@@ -265,9 +271,7 @@ def test_a_dropped_postgres_connection_gives_a_clear_error_and_no_write(
         with pytest.raises(DatabaseUnavailable) as caught, store.transaction() as tx:
             tx.users.add(_user(1))
             assert tx.connection is not None
-            pid = tx.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-            with admin.begin() as conn:
-                conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+            _terminate(admin, tx.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
             tx.users.add(_user(2))
         assert caught.value.code == "database_unavailable"
         assert not caught.value.retryable
@@ -289,8 +293,7 @@ def _kill_pooled_connection(store: SqlStore, admin: sa.Engine) -> None:
     with store.transaction() as tx:
         assert tx.connection is not None
         pid = tx.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    with admin.begin() as conn:
-        conn.exec_driver_sql("SELECT pg_terminate_backend(%(pid)s)", {"pid": pid})
+    _terminate(admin, pid)
 
 
 def test_a_pooled_connection_closed_by_the_server_is_replaced(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import attrs
@@ -163,8 +163,3 @@ def load_user(tx: Transaction, user_id: str, *, expected_version: int | None = N
     if expected_version is not None and user.version != expected_version:
         raise ConcurrentUpdate()
     return user
-
-
-def one(items: Sequence[T]) -> T | None:
-    """Return the first item or None."""
-    return items[0] if items else None

@@ -73,13 +73,11 @@ def new_customer(
     elif numbering.mode is NumberingMode.AUTOMATIC:
         # Skip numbers an operator has already given by hand; otherwise the sequence would
         # stop on that number and every later automatic creation would fail.
-        number = numbering.format(
-            tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
-        )
-        while tx.customers.get_by_number(number) is not None:
-            number = numbering.format(
-                tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
-            )
+        while True:
+            value = tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
+            number = numbering.format(value)
+            if tx.customers.get_by_number(number) is None:
+                break
     if group_id is not None and tx.groups.get(group_id) is None:
         raise GroupNotFound()
     now = service._ctx.clock.now()

@@ -10,8 +10,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from accountkit.errors import SchemaTooNew
-
 __all__ = ["current_revision", "head_revision", "is_known", "names", "upgrade"]
 
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -58,18 +56,9 @@ def current_revision(connection: sa.Connection, prefix: str, schema: str | None)
 def upgrade(
     connection: sa.Connection, prefix: str, schema: str | None, revision: str = "head"
 ) -> None:
-    """Bring the database to ``revision`` (default: the newest), inside one transaction.
-
-    Raises:
-        SchemaTooNew: The database is at a revision this package does not know, made by a
-            newer accountkit.
-    """
+    """Bring the database to ``revision`` (default: the newest), inside the connection's
+    transaction. The caller has checked that the current revision is one this package
+    knows (``sql._run_migrations``)."""
     config = _config(prefix, schema)
-    current = current_revision(connection, prefix, schema)
-    if current is not None and not is_known(current):
-        raise SchemaTooNew(
-            f"The database is at schema revision {current}, newer than this accountkit "
-            f"knows (up to {head_revision()}); upgrade the accountkit package."
-        )
     config.attributes["connection"] = connection
     command.upgrade(config, revision)

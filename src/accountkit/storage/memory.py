@@ -227,17 +227,12 @@ class _Memberships:
         current = self._d.by_user.get(membership.user_id, {})
         if key in self._d.memberships:
             raise AlreadyMember(customer_id=membership.customer_id)
-        if current and (exclusive or any(self._d.exclusive.get(k) for k in self._keys(current))):
+        if current and (exclusive or any(self._d.exclusive[key[0], c] for c in current)):
             raise MembershipConflict(customer_id=next(iter(current)))
         self._check_active(membership)
         self._write(membership)
         self._j.put(self._d.exclusive, key, exclusive)
         return membership
-
-    @staticmethod
-    def _keys(current: dict[str, Membership]) -> Iterator[tuple[str, str]]:
-        for m in current.values():
-            yield (m.user_id, m.customer_id)
 
     def update(self, membership: Membership) -> Membership:
         if (membership.user_id, membership.customer_id) not in self._d.memberships:
@@ -342,7 +337,6 @@ class MemoryStore:
         self._data = _Data()
         self._lock = threading.RLock()
         self._active: _MemoryTransaction | None = None
-        self._journal: _Journal | None = None
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[_MemoryTransaction]:
@@ -355,14 +349,14 @@ class MemoryStore:
                 yield self._active
                 return
             journal = _Journal()
-            self._journal, self._active = journal, _MemoryTransaction(self._data, journal)
+            self._active = _MemoryTransaction(self._data, journal)
             try:
                 yield self._active
             except BaseException:
                 journal.rollback()
                 raise
             finally:
-                self._journal, self._active = None, None
+                self._active = None
 
     def close(self) -> None:
         """Nothing to release; present for the :class:`Store` contract."""
