@@ -26,11 +26,13 @@ __all__ = [
     "AccountKitError",
     "AlreadyMember",
     "AuthenticationError",
+    "CannotOpenDatabase",
     "ChannelNotFound",
     "ConcurrentUpdate",
     "ConflictError",
     "CustomerNotFound",
     "CustomerNumberTaken",
+    "DamagedSchema",
     "DatabaseBusy",
     "DatabaseCorrupt",
     "DatabaseUnavailable",
@@ -50,9 +52,14 @@ __all__ = [
     "NotFoundError",
     "NotPermitted",
     "PolicyError",
+    "ReadOnlyUnit",
     "RegistrationClosed",
     "SchemaTooNew",
     "StorageError",
+    "StoreClosed",
+    "TableConflict",
+    "UnitAborted",
+    "UnknownRevision",
     "UnsupportedDatabase",
     "UserDisabled",
     "UserNotFound",
@@ -386,3 +393,76 @@ class DatabaseBusy(StorageError):
 
     code = "database_busy"
     default_message = "The database stayed busy with other writers; nothing was written. Retry."
+
+
+class StoreClosed(StorageError):
+    """The store was closed; it refuses every call and never reopens by itself."""
+
+    code = "store_closed"
+    default_message = (
+        "The store was closed; open a new store (and kit) instead of using a closed one."
+    )
+
+
+class ReadOnlyUnit(StorageError):
+    """A write inside a unit of work opened with ``readonly=True``; nothing was written."""
+
+    code = "read_only_unit"
+    default_message = (
+        "This unit of work is read-only and refuses writes; open it without readonly=True."
+    )
+
+
+class UnitAborted(StorageError):
+    """A statement inside the unit failed and the database rolled the unit back.
+
+    Raised when the unit ends, instead of a commit that would silently write nothing: an
+    error was caught inside the ``with`` block after the database had already given up the
+    transaction (a statement of the shop's own on ``tx.connection``).
+    """
+
+    code = "unit_aborted"
+    default_message = (
+        "A statement inside this unit of work failed, so the database rolled the whole unit "
+        "back; nothing was written. Run the unit again without the failing statement."
+    )
+
+
+class CannotOpenDatabase(StorageError):
+    """The SQLite file cannot be opened or created (a missing folder, no permission)."""
+
+    code = "cannot_open_database"
+    default_message = (
+        "The database file cannot be opened: check that its folder exists and that the "
+        "process may write there."
+    )
+
+
+class UnknownRevision(StorageError):
+    """A migration target that this accountkit does not ship."""
+
+    code = "unknown_revision"
+    default_message = (
+        "There is no accountkit schema revision of that name; use 'head' or a revision "
+        "listed in accountkit/storage/migrations/versions."
+    )
+
+
+class DamagedSchema(StorageError):
+    """accountkit's version table is damaged (a missing column, several or empty rows)."""
+
+    code = "damaged_schema"
+    default_message = (
+        "accountkit's schema version table is damaged; restore the database from a backup."
+    )
+
+
+class TableConflict(StorageError):
+    """A table with one of accountkit's names exists already and is not accountkit's."""
+
+    code = "table_conflict"
+    default_message = (
+        "A table with one of accountkit's table names exists already and was not made by "
+        "accountkit; pass another prefix= (or schema=) to keep the tables apart."
+    )
+

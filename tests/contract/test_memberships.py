@@ -9,7 +9,12 @@ import attrs
 import pytest
 
 from accountkit.domain import Actor, Customer, Membership, Role, User
-from accountkit.errors import ConflictError, MembershipConflict, MembershipNotFound
+from accountkit.errors import (
+    ConcurrentUpdate,
+    ConflictError,
+    MembershipConflict,
+    MembershipNotFound,
+)
 from accountkit.storage import Store
 from tests.contract.factories import (
     add_customer,
@@ -186,18 +191,20 @@ def test_active_memberships_of_different_users_coexist(store: Store) -> None:
 
 
 def test_update_replaces_role_and_active_flag(store: Store) -> None:
-    """update stores the new role and active flag of the pair and returns the record."""
+    """update stores the new role and active flag of the pair and returns the record with
+    its version raised by one."""
     user, (customer,) = _user_and_customers(store, 1)
     membership = add_membership(store, user.id, customer.id)
     changed = attrs.evolve(membership, role=Role.COMPANY_MANAGER, active=False)
     with store.transaction() as tx:
-        assert tx.memberships.update(changed) == changed
-    assert _get(store, user.id, customer.id) == changed
-    assert _for_customer(store, customer.id) == [changed]
+        returned = tx.memberships.update(changed)
+    assert returned == attrs.evolve(changed, version=membership.version + 1)
+    assert _get(store, user.id, customer.id) == returned
+    assert _for_customer(store, customer.id) == [returned]
 
 
-def test_update_replaces_the_whole_membership(store: Store) -> None:
-    """update replaces every field of the pair, assigned_by and assigned_at included."""
+def test_update_keeps_who_assigned_and_when(store: Store) -> None:
+    """update writes only the role and the active flag; assigned_by and assigned_at stay."""
     user, (customer,) = _user_and_customers(store, 1)
     membership = add_membership(store, user.id, customer.id)
     changed = attrs.evolve(
@@ -208,7 +215,21 @@ def test_update_replaces_the_whole_membership(store: Store) -> None:
     )
     with store.transaction() as tx:
         returned = tx.memberships.update(changed)
-    assert _get(store, user.id, customer.id) == returned == changed
+    expected = attrs.evolve(membership, role=Role.BUYER, version=membership.version + 1)
+    assert _get(store, user.id, customer.id) == expected
+    assert returned.role is Role.BUYER
+    assert returned.version == expected.version
+
+
+def test_update_with_a_stale_version_raises_and_changes_nothing(store: Store) -> None:
+    """An update from a membership read before someone else's update is ConcurrentUpdate."""
+    user, (customer,) = _user_and_customers(store, 1)
+    membership = add_membership(store, user.id, customer.id)
+    with store.transaction() as tx:
+        first = tx.memberships.update(attrs.evolve(membership, role=Role.BUYER))
+    with pytest.raises(ConcurrentUpdate), store.transaction() as tx:
+        tx.memberships.update(attrs.evolve(membership, role=Role.VIEWER))
+    assert _get(store, user.id, customer.id) == first
 
 
 def test_update_to_second_active_membership_raises(store: Store) -> None:

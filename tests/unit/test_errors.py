@@ -64,6 +64,13 @@ EXPECTED_CODES: dict[str, tuple[str, type[AccountKitError]]] = {
     "DatabaseCorrupt": ("database_corrupt", StorageError),
     "DatabaseUnavailable": ("database_unavailable", StorageError),
     "DatabaseBusy": ("database_busy", StorageError),
+    "StoreClosed": ("store_closed", StorageError),
+    "ReadOnlyUnit": ("read_only_unit", StorageError),
+    "UnitAborted": ("unit_aborted", StorageError),
+    "CannotOpenDatabase": ("cannot_open_database", StorageError),
+    "UnknownRevision": ("unknown_revision", StorageError),
+    "DamagedSchema": ("damaged_schema", StorageError),
+    "TableConflict": ("table_conflict", StorageError),
 }
 
 PUBLIC_ERRORS: list[type[AccountKitError]] = [

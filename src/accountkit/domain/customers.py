@@ -134,6 +134,7 @@ class Membership:
         active: True for the customer the user currently acts for (one per user).
         assigned_by: Who made the assignment.
         assigned_at: When (UTC).
+        version: Optimistic-concurrency counter; the store raises it on every update.
     """
 
     user_id: str
@@ -142,3 +143,4 @@ class Membership:
     active: bool
     assigned_by: Actor
     assigned_at: datetime
+    version: int = 0

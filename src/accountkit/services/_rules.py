@@ -70,33 +70,34 @@ def new_customer(
     numbering = channel.policy.numbering
     if number is not None:
         number = validate_customer_number(number)
-    elif numbering.mode is NumberingMode.AUTOMATIC:
-        # Skip numbers an operator has already given by hand; otherwise the sequence would
-        # stop on that number and every later automatic creation would fail.
-        while True:
-            value = tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
-            number = numbering.format(value)
-            if tx.customers.get_by_number(number) is None:
-                break
     if group_id is not None and tx.groups.get(group_id) is None:
         raise GroupNotFound()
     now = service._ctx.clock.now()
-    customer = tx.customers.add(
-        Customer(
-            id=new_id("cus"),
-            kind=kind,
-            name=name,
-            number=number,
-            group_id=group_id,
-            conditions=conditions or PurchaseConditions(),
-            channel=channel.name,
-            created_at=now,
-            updated_at=now,
-        )
+    customer = Customer(
+        id=new_id("cus"),
+        kind=kind,
+        name=name,
+        number=number,
+        group_id=group_id,
+        conditions=conditions or PurchaseConditions(),
+        channel=channel.name,
+        created_at=now,
+        updated_at=now,
     )
+    if number is None and numbering.mode is NumberingMode.AUTOMATIC:
+        # Skip numbers an operator has given by hand, also one given a moment ago in a
+        # concurrent transaction: the insert takes a number only while it is free.
+        while True:
+            value = tx.sequences.next_value(CUSTOMER_NUMBER_SEQUENCE, start=numbering.start)
+            numbered = attrs.evolve(customer, number=numbering.format(value))
+            if tx.customers.add_if_number_free(numbered) is not None:
+                customer = numbered
+                break
+    else:
+        customer = tx.customers.add(customer)
     data = {"kind": kind.value, "channel": channel.name}
-    if number is not None:
-        data["number"] = number
+    if customer.number is not None:
+        data["number"] = customer.number
     service._record(tx, EventKind.CUSTOMER_CREATED, actor, customer_id=customer.id, data=data)
     return customer
 

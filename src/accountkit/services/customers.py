@@ -35,7 +35,7 @@ from accountkit.errors import (
     NotAMember,
     UserNotFound,
 )
-from accountkit.services._base import Service, load_user, require_self_or_staff, require_staff
+from accountkit.services._base import Service, require_self_or_staff, require_staff
 from accountkit.services._rules import activate_oldest, add_membership, new_customer
 from accountkit.storage._protocols import Transaction
 
@@ -61,6 +61,15 @@ class StorefrontContext:
     conditions: PurchaseConditions | None = None
     role: Role | None = None
     memberships: tuple[Membership, ...] = ()
+
+
+def _lock_user(tx: Transaction, user_id: str) -> User:
+    """Read the user and lock them: a user's membership changes run one after the other,
+    so that "exactly one active membership" holds also when they race."""
+    user = tx.users.lock(user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
 
 
 def _load_customer(
@@ -362,7 +371,7 @@ class CustomerService:
         require_staff(actor)
 
         def work(tx: Transaction) -> Membership:
-            load_user(tx, user_id)
+            _lock_user(tx, user_id)
             _load_customer(tx, customer_id)
             return add_membership(
                 self._s, tx, actor, user_id=user_id, customer_id=customer_id, role=role
@@ -380,6 +389,7 @@ class CustomerService:
         require_staff(actor)
 
         def work(tx: Transaction) -> None:
+            tx.users.lock(user_id)
             if tx.memberships.get(user_id, customer_id) is None:
                 raise MembershipNotFound()
             tx.memberships.remove(user_id, customer_id)
@@ -403,6 +413,7 @@ class CustomerService:
         require_staff(actor)
 
         def work(tx: Transaction) -> Membership:
+            tx.users.lock(user_id)
             membership = tx.memberships.get(user_id, customer_id)
             if membership is None:
                 raise MembershipNotFound()
@@ -435,7 +446,7 @@ class CustomerService:
         require_self_or_staff(actor, user_id)
 
         def work(tx: Transaction) -> Membership:
-            load_user(tx, user_id)
+            _lock_user(tx, user_id)
             memberships = tx.memberships.for_user(user_id)
             target = next((m for m in memberships if m.customer_id == customer_id), None)
             if target is None:

@@ -16,7 +16,12 @@ Rules every store keeps, whatever its engine:
   number raises :class:`~accountkit.errors.CustomerNumberTaken`; an exclusive membership
   next to another raises :class:`~accountkit.errors.MembershipConflict`; two active
   memberships of one user are refused. These hold also between concurrent transactions.
-- An exception inside the ``with`` block rolls everything back.
+- An exception inside the ``with`` block rolls everything back. A unit opened inside
+  another joins it as a savepoint: its exception undoes only its own writes.
+- A read-only unit refuses every write with :class:`~accountkit.errors.ReadOnlyUnit`
+  before anything changes.
+- A closed store refuses every unit with :class:`~accountkit.errors.StoreClosed`.
+- Lookups by a key that cannot be stored (not text, a NUL, a lone surrogate) find nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +55,15 @@ class UserRepository(Protocol):
 
     def get_by_email(self, email_key: str) -> User | None:
         """Return the user whose case-folded e-mail equals ``email_key``, or ``None``."""
+        ...
+
+    def lock(self, user_id: str) -> User | None:
+        """Return the user (or ``None``) and hold a lock on them until the unit ends.
+
+        Changes that must see one another (a user's memberships) lock the user first, so
+        that they run one after the other, also between processes. A read-only unit
+        refuses this (:class:`~accountkit.errors.ReadOnlyUnit`).
+        """
         ...
 
     def add(self, user: User) -> User:
@@ -106,6 +120,20 @@ class CustomerRepository(Protocol):
         """
         ...
 
+    def add_if_number_free(self, customer: Customer) -> Customer | None:
+        """Insert a new customer unless another one holds its number; then return ``None``.
+
+        For automatic numbers: a number that an operator took a moment ago (also in a
+        concurrent, not yet committed transaction) makes the caller draw the next one
+        instead of failing. Nothing is written when it returns ``None``, and the unit stays
+        usable.
+
+        Raises:
+            GroupNotFound: Its group does not exist.
+            ConflictError: A customer with this id exists.
+        """
+        ...
+
     def update(self, customer: Customer) -> Customer:
         """Optimistic update, as :meth:`UserRepository.update`.
 
@@ -150,11 +178,14 @@ class MembershipRepository(Protocol):
         ...
 
     def update(self, membership: Membership) -> Membership:
-        """Replace the stored membership of the same (user, customer) pair (all fields;
-        whether it was made exclusive stays as it was).
+        """Store the role and the active flag of ``membership`` over the stored membership
+        of the same (user, customer) pair, if its version still matches; return it with
+        the version raised by one. Who assigned it, when, and whether it was made exclusive
+        stay as they were.
 
         Raises:
             MembershipNotFound: There is none.
+            ConcurrentUpdate: The stored version differs.
             ConflictError: It would make a second active membership of the user.
         """
         ...
@@ -279,16 +310,22 @@ class Store(Protocol):
 
         A unit opened inside another on the same thread joins the outer one: every
         kit call made inside ``with store.transaction():`` commits or rolls back together.
+        The inner unit is a savepoint: when it raises, only its own writes are undone, and
+        the outer unit stays usable and commits what succeeded.
 
         Args:
-            readonly: A hint that the unit only reads, so the store need not take write
-                locks. Writing in a read-only unit is not guaranteed to fail.
+            readonly: The unit only reads: every write in it raises
+                :class:`~accountkit.errors.ReadOnlyUnit` and changes nothing, and a write
+                unit cannot be opened inside it.
 
         Raises:
+            StoreClosed: The store was closed.
+            ReadOnlyUnit: See ``readonly``.
             StorageError: The store could not commit; nothing was written.
         """
         ...
 
     def close(self) -> None:
-        """Release connections and files. The store is not used afterwards."""
+        """Release connections and files. Afterwards every unit raises
+        :class:`~accountkit.errors.StoreClosed`; nothing reopens by itself."""
         ...

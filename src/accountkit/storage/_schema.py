@@ -23,7 +23,7 @@ from accountkit.storage._sqltypes import UtcDateTime
 
 __all__ = ["HEAD_REVISION", "Tables", "build_tables"]
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The newest migration revision this package knows."""
 
 
@@ -110,6 +110,7 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("assigned_by_kind", sa.String(16), nullable=False),
         sa.Column("assigned_by_id", sa.String(200)),
         sa.Column("assigned_at", UtcDateTime, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False, server_default="0"),
         sa.Index(f"{p}ix_memberships_customer", "customer_id"),
         sa.Index(
             f"{p}uq_memberships_exclusive",

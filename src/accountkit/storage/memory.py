@@ -28,6 +28,8 @@ from accountkit.errors import (
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
+    ReadOnlyUnit,
+    StoreClosed,
     UserNotFound,
 )
 
@@ -38,12 +40,23 @@ V = TypeVar("V")
 
 
 class _Journal:
-    """Undo log of one transaction: each write registers how to take it back."""
+    """Undo log of one unit of work: each write registers how to take it back.
 
-    def __init__(self) -> None:
-        self.undo: list[Callable[[], None]] = []
+    A nested unit shares its outer unit's log and remembers where it began, so that its
+    failure takes back exactly its own writes (a savepoint). A read-only unit's log refuses
+    every write before anything changes.
+    """
+
+    def __init__(self, undo: list[Callable[[], None]] | None = None, *, readonly: bool) -> None:
+        self.undo: list[Callable[[], None]] = [] if undo is None else undo
+        self.readonly = readonly
+
+    def _check(self) -> None:
+        if self.readonly:
+            raise ReadOnlyUnit()
 
     def put(self, table: dict[K, V], key: K, value: V) -> None:
+        self._check()
         if key in table:
             old = table[key]
             self.undo.append(lambda: table.__setitem__(key, old))
@@ -52,15 +65,18 @@ class _Journal:
         table[key] = value
 
     def delete(self, table: dict[K, V], key: K) -> None:
+        self._check()
         old = table.pop(key)
         self.undo.append(lambda: table.__setitem__(key, old))
 
     def append(self, items: list[V], item: V) -> None:
+        self._check()
         items.append(item)
         self.undo.append(lambda: items.__delitem__(-1))
 
-    def rollback(self) -> None:
-        while self.undo:
+    def rollback(self, to: int = 0) -> None:
+        """Undo the writes made after the log had ``to`` entries."""
+        while len(self.undo) > to:
             self.undo.pop()()
 
 
@@ -92,6 +108,11 @@ class _Users:
     def get_by_email(self, email_key: str) -> User | None:
         user_id = self._d.users_by_email.get(email_key)
         return None if user_id is None else self._d.users[user_id]
+
+    def lock(self, user_id: str) -> User | None:
+        # One lock serialises every unit already; only a read-only unit refuses.
+        self._j._check()
+        return self._d.users.get(user_id)
 
     def _claim_email(self, user: User, previous: User | None) -> None:
         old_key = email_key(previous.email) if previous and previous.email else None
@@ -169,6 +190,12 @@ class _Customers:
         self._j.put(self._d.customers, customer.id, customer)
         return customer
 
+    def add_if_number_free(self, customer: Customer) -> Customer | None:
+        if customer.number is not None and customer.number in self._d.customers_by_number:
+            self._j._check()
+            return None
+        return self.add(customer)
+
     def update(self, customer: Customer) -> Customer:
         stored = self._d.customers.get(customer.id)
         if stored is None:
@@ -235,11 +262,18 @@ class _Memberships:
         return membership
 
     def update(self, membership: Membership) -> Membership:
-        if (membership.user_id, membership.customer_id) not in self._d.memberships:
+        stored = self._d.memberships.get((membership.user_id, membership.customer_id))
+        if stored is None:
             raise MembershipNotFound()
+        if stored.version != membership.version:
+            raise ConcurrentUpdate()
         self._check_active(membership)
-        self._write(membership)
-        return membership
+        # Only what may change after the assignment: the role and the active flag.
+        new = attrs.evolve(
+            stored, role=membership.role, active=membership.active, version=stored.version + 1
+        )
+        self._write(new)
+        return new
 
     def remove(self, user_id: str, customer_id: str) -> None:
         key = (user_id, customer_id)
@@ -313,6 +347,8 @@ class _Tokens:
 
 class _MemoryTransaction:
     def __init__(self, data: _Data, journal: _Journal) -> None:
+        self.journal = journal
+        self.readonly = journal.readonly
         self.users = _Users(data, journal)
         self.customers = _Customers(data, journal)
         self.memberships = _Memberships(data, journal)
@@ -326,7 +362,8 @@ class MemoryStore:
     """A store in process memory, with the same meaning as :class:`SqlStore`.
 
     Transactions are serialised by one lock, so it is safe across threads (not across
-    processes). A transaction that raises is undone completely.
+    processes). A transaction that raises is undone completely; a unit nested inside
+    another is undone alone when it raises (a savepoint), and the outer one goes on.
 
     Example:
         >>> from accountkit import AccountKit
@@ -337,18 +374,39 @@ class MemoryStore:
         self._data = _Data()
         self._lock = threading.RLock()
         self._active: _MemoryTransaction | None = None
+        self._closed = False
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[_MemoryTransaction]:
         """Open a unit of work; see :meth:`accountkit.storage.Store.transaction`.
 
-        A transaction opened inside another on the same thread joins the outer one.
+        A unit opened inside another on the same thread joins the outer one; when it
+        raises, only its own writes are undone. A read-only unit refuses every write.
+
+        Raises:
+            StoreClosed: The store was closed.
+            ReadOnlyUnit: A write unit opened inside a read-only one, or a write made in a
+                read-only unit.
         """
         with self._lock:
-            if self._active is not None:
-                yield self._active
+            if self._closed:
+                raise StoreClosed()
+            outer = self._active
+            if outer is not None:
+                if outer.readonly and not readonly:
+                    raise ReadOnlyUnit()
+                journal = _Journal(outer.journal.undo, readonly=outer.readonly or readonly)
+                mark = len(journal.undo)
+                self._active = _MemoryTransaction(self._data, journal)
+                try:
+                    yield self._active
+                except BaseException:
+                    journal.rollback(mark)
+                    raise
+                finally:
+                    self._active = outer
                 return
-            journal = _Journal()
+            journal = _Journal(readonly=readonly)
             self._active = _MemoryTransaction(self._data, journal)
             try:
                 yield self._active
@@ -359,4 +417,7 @@ class MemoryStore:
                 self._active = None
 
     def close(self) -> None:
-        """Nothing to release; present for the :class:`Store` contract."""
+        """Drop the data; afterwards every unit of work raises :class:`StoreClosed`."""
+        with self._lock:
+            self._closed = True
+            self._data = _Data()

@@ -14,8 +14,10 @@ optimistic-version mismatch, never in a silent overwrite.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -54,10 +56,12 @@ from accountkit.domain.validation import email_key
 from accountkit.errors import (
     AccountKitError,
     AlreadyMember,
+    CannotOpenDatabase,
     ConcurrentUpdate,
     ConflictError,
     CustomerNotFound,
     CustomerNumberTaken,
+    DamagedSchema,
     DatabaseBusy,
     DatabaseCorrupt,
     DatabaseUnavailable,
@@ -67,8 +71,13 @@ from accountkit.errors import (
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
+    ReadOnlyUnit,
     SchemaTooNew,
     StorageError,
+    StoreClosed,
+    TableConflict,
+    UnitAborted,
+    UnknownRevision,
     UnsupportedDatabase,
     UserNotFound,
 )
@@ -78,7 +87,6 @@ from accountkit.storage._schema import Tables, build_tables
 __all__ = ["SqlStore", "SqlTransaction", "migrate"]
 
 _BEGIN_KEY = "accountkit_begin"
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 _BULK_CHUNK = 1000
 
 # A larger page cache than SQLite's 2 MiB default, and reads through a memory map: with a
@@ -90,15 +98,54 @@ _SQLITE_FILE_PRAGMAS = ("PRAGMA cache_size = -32768", "PRAGMA mmap_size = 268435
 # --- errors -------------------------------------------------------------------------------
 
 
+class _DriverError(Exception):
+    """What a database error was, without its statement's parameters or the row's values.
+
+    Translated errors carry this as ``__cause__`` instead of the driver's exception: that one
+    quotes the bound parameters (SQLAlchemy) and the clashing key (PostgreSQL's ``DETAIL:
+    Key (email_key)=(...)``), which are personal data, and a ``logger.exception()`` of the
+    translated error prints its whole chain.
+    """
+
+
+def _cause(exc: BaseException) -> _DriverError:
+    orig = getattr(exc, "orig", None) or exc
+    kind = type(orig)
+    parts = [f"{kind.__module__}.{kind.__qualname__}"]
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        parts.append(f"sqlstate {sqlstate}")
+    constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    if constraint:
+        parts.append(f"constraint {constraint}")
+    if isinstance(orig, sqlite3.Error):
+        # SQLite's messages name tables, columns and constraints, never bound values.
+        parts.append(str(orig))
+    return _DriverError(", ".join(parts))
+
+
+# PostgreSQL's serialization failure and deadlock: another writer won; nothing was written.
+_LOST_RACE = frozenset({"40001", "40P01"})
+
+
 def _translate(exc: BaseException) -> AccountKitError:
     """Map a database error to accountkit's; the message never quotes data."""
-    text = str(getattr(exc, "orig", exc) or exc).lower()
+    orig = getattr(exc, "orig", exc)
+    text = str(orig or exc).lower()
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
         return DatabaseUnavailable()
+    if getattr(orig, "sqlstate", None) in _LOST_RACE:
+        return ConcurrentUpdate()
     if "database is locked" in text or "database table is locked" in text:
         return DatabaseBusy()
     if "file is not a database" in text or "malformed" in text or "not a database" in text:
         return DatabaseCorrupt()
+    if "unable to open database file" in text:
+        return CannotOpenDatabase()
+    if getattr(orig, "sqlstate", None) in ("42P07", "42710") or (
+        isinstance(orig, sqlite3.Error) and "already exists" in text
+    ):
+        return TableConflict()
     if isinstance(exc, sa.exc.NoSuchModuleError | sa.exc.ArgumentError):
         return UnsupportedDatabase()
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
@@ -115,11 +162,30 @@ def _translating() -> Iterator[None]:
     except AccountKitError:
         raise
     except (sa.exc.SQLAlchemyError, sqlite3.Error) as exc:
-        raise _translate(exc) from exc
+        raise _translate(exc) from _cause(exc)
     except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("psycopg", "psycopg_binary"):
-            raise _translate(exc) from exc
+            raise _translate(exc) from _cause(exc)
         raise
+
+
+def _bindable(value: object) -> bool:
+    """Whether a looked-up key can reach the database: text without NUL, valid UTF-8.
+
+    A key that cannot (a NUL, a lone surrogate, not text) names nothing, so lookups answer
+    "not found" for it, as MemoryStore does, instead of a driver error.
+    """
+    if type(value) is not str:
+        return False
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _constraint(exc: sa.exc.IntegrityError) -> str:
@@ -179,6 +245,7 @@ MEMBERSHIP_COLUMNS = (
     "assigned_by_kind",
     "assigned_by_id",
     "assigned_at",
+    "version",
 )
 GROUP_COLUMNS = ("id", "name", "price_list_id", "created_at")
 EVENT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "kind", "user_id", "customer_id", "data")
@@ -313,11 +380,12 @@ def _membership_values(membership: Membership, exclusive: bool) -> dict[str, Any
         "assigned_by_kind": membership.assigned_by.kind.value,
         "assigned_by_id": membership.assigned_by.id,
         "assigned_at": membership.assigned_at,
+        "version": membership.version,
     }
 
 
 def _membership(row: Sequence[Any]) -> Membership:
-    user_id, customer_id, role, active, _exclusive, by_kind, by_id, assigned_at = row
+    user_id, customer_id, role, active, _exclusive, by_kind, by_id, assigned_at, version = row
     return Membership(
         user_id=user_id,
         customer_id=customer_id,
@@ -325,6 +393,7 @@ def _membership(row: Sequence[Any]) -> Membership:
         active=bool(active),
         assigned_by=Actor(ActorKind(by_kind), by_id),
         assigned_at=assigned_at,
+        version=version,
     )
 
 
@@ -394,6 +463,9 @@ class _Statements:
         self.user_by_id = _select(u, USER_COLUMNS).where(u.c.id == bindparam("id"))
         self.user_by_email = _select(u, USER_COLUMNS).where(u.c.email_key == bindparam("key"))
         self.user_exists = sa.select(u.c.id).where(u.c.id == bindparam("id"))
+        # FOR UPDATE serialises a user's membership changes on PostgreSQL; SQLite renders
+        # none, since its write units hold the database's one write lock already.
+        self.user_lock = self.user_by_id.with_for_update()
         self.user_insert = sa.insert(u)
         self.user_update = (
             sa.update(u)
@@ -407,6 +479,11 @@ class _Statements:
         )
         self.customer_exists = sa.select(c.c.id).where(c.c.id == bindparam("id"))
         self.customer_insert = sa.insert(c)
+        # A clash on the number inserts nothing and returns no row, without aborting the
+        # transaction (PostgreSQL aborts it on a unique violation).
+        self.customer_insert_if_number_free = (
+            insert(c).on_conflict_do_nothing(index_elements=[c.c.number]).returning(c.c.id)
+        )
         self.customer_update = (
             sa.update(c)
             .where(c.c.id == bindparam("b_id"), c.c.version == bindparam("b_version"))
@@ -425,15 +502,19 @@ class _Statements:
             m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c")
         )
         self.membership_insert = sa.insert(m)
+        # Only the role and the active flag change after an assignment; the version check
+        # turns a concurrent change into ConcurrentUpdate instead of a silent overwrite.
         self.membership_update = (
             sa.update(m)
-            .where(m.c.user_id == bindparam("u"), m.c.customer_id == bindparam("c"))
+            .where(
+                m.c.user_id == bindparam("u"),
+                m.c.customer_id == bindparam("c"),
+                m.c.version == bindparam("b_version"),
+            )
             .values(
                 role=bindparam("role"),
                 is_active=bindparam("is_active"),
-                assigned_by_kind=bindparam("assigned_by_kind"),
-                assigned_by_id=bindparam("assigned_by_id"),
-                assigned_at=bindparam("assigned_at"),
+                version=bindparam("version"),
             )
         )
         self.membership_delete = sa.delete(m).where(
@@ -442,7 +523,8 @@ class _Statements:
         g = t.groups
         self.group_by_id = _select(g, GROUP_COLUMNS).where(g.c.id == bindparam("id"))
         self.group_insert = sa.insert(g)
-        self.groups_all = _select(g, GROUP_COLUMNS).order_by(g.c.name, g.c.id)
+        # Sorted in Python (code point order), not by the database's collation.
+        self.groups_all = _select(g, GROUP_COLUMNS)
         e = t.events
         self.event_insert = sa.insert(e)
         self.events_of_user = (
@@ -476,18 +558,37 @@ class _Statements:
 # --- executors: how a unit of work runs its statements ----------------------------------------
 
 
-class _Executor:
-    """Runs named statements on a SQLAlchemy connection (every write, and reads elsewhere)."""
+_READS = frozenset(_Statements.READS)
 
-    def __init__(self, conn: sa.Connection, stmts: _Statements) -> None:
-        self._conn = conn
+
+class _Executor:
+    """Runs named statements on a SQLAlchemy connection (every write, and reads elsewhere).
+
+    A read-only executor runs only the statements named in ``_Statements.READS``. A nested
+    unit gets its own executor on the same connection; ``root`` is the outermost one, which
+    keeps whether anything reached the database.
+    """
+
+    def __init__(
+        self,
+        conn: sa.Connection,
+        stmts: _Statements,
+        *,
+        readonly: bool,
+        root: _Executor | None = None,
+    ) -> None:
+        self.conn = conn
         self._q = stmts
+        self.readonly = readonly
+        self._root = self if root is None else root
         self.reached = False
         """Whether a statement of this unit has reached the database."""
 
     def _execute(self, name: str, params: Any) -> sa.CursorResult[Any]:
-        result = self._conn.execute(getattr(self._q, name), params)
-        self.reached = True
+        if self.readonly and name not in _READS:
+            raise ReadOnlyUnit()
+        result = self.conn.execute(getattr(self._q, name), params)
+        self._root.reached = True
         return result
 
     def first(self, name: str, params: dict[str, Any]) -> Sequence[Any] | None:
@@ -526,6 +627,8 @@ class _RawReader:
 class _RawExecutor:
     """An executor over one raw sqlite3 connection inside a read-only unit."""
 
+    readonly = True
+
     def __init__(self, raw: sqlite3.Connection, reader: _RawReader) -> None:
         self._raw = raw
         self._reader = reader
@@ -533,7 +636,7 @@ class _RawExecutor:
     def _execute(self, name: str, params: dict[str, Any]) -> tuple[sqlite3.Cursor, list[Any]]:
         compiled = self._reader.compiled.get(name)
         if compiled is None:
-            raise StorageError("A read-only unit of work cannot write; open a normal one.")
+            raise ReadOnlyUnit()
         sql, order, processors = compiled
         return self._raw.execute(sql, [params[key] for key in order]), processors
 
@@ -554,7 +657,7 @@ class _RawExecutor:
         return None if row is None else row[0]
 
     def run(self, name: str, params: dict[str, Any] | list[dict[str, Any]]) -> int:
-        raise StorageError("A read-only unit of work cannot write; open a normal one.")
+        raise ReadOnlyUnit()
 
 
 Executor = _Executor | _RawExecutor
@@ -582,7 +685,7 @@ class _Repo:
         try:
             changed = self._x.run(f"{kind}_update", params)
         except sa.exc.IntegrityError as exc:
-            raise integrity(exc) from exc
+            raise integrity(exc) from _cause(exc)
         if changed != 1:
             if self._x.first(f"{kind}_exists", {"id": record_id}) is None:
                 raise not_found()
@@ -591,11 +694,23 @@ class _Repo:
 
 class _Users(_Repo):
     def get(self, user_id: str) -> User | None:
+        if not _bindable(user_id):
+            return None
         row = self._x.first("user_by_id", {"id": user_id})
         return None if row is None else _user(row)
 
     def get_by_email(self, email_key: str) -> User | None:
+        if not _bindable(email_key):
+            return None
         row = self._x.first("user_by_email", {"key": email_key})
+        return None if row is None else _user(row)
+
+    def lock(self, user_id: str) -> User | None:
+        if self._x.readonly:
+            raise ReadOnlyUnit()
+        if not _bindable(user_id):
+            return None
+        row = self._x.first("user_lock", {"id": user_id})
         return None if row is None else _user(row)
 
     def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
@@ -607,7 +722,7 @@ class _Users(_Repo):
         try:
             self._x.run("user_insert", _user_values(user))
         except sa.exc.IntegrityError as exc:
-            raise self._integrity(exc) from exc
+            raise self._integrity(exc) from _cause(exc)
         return user
 
     def add_many(self, users: Iterable[User]) -> int:
@@ -624,7 +739,7 @@ class _Users(_Repo):
                 self._x.run("user_insert", batch)
                 count += len(batch)
         except sa.exc.IntegrityError as exc:
-            raise self._integrity(exc) from exc
+            raise self._integrity(exc) from _cause(exc)
         return count
 
     def update(self, user: User) -> User:
@@ -637,10 +752,14 @@ class _Users(_Repo):
 
 class _Customers(_Repo):
     def get(self, customer_id: str) -> Customer | None:
+        if not _bindable(customer_id):
+            return None
         row = self._x.first("customer_by_id", {"id": customer_id})
         return None if row is None else _customer(row)
 
     def get_by_number(self, number: str) -> Customer | None:
+        if not _bindable(number):
+            return None
         row = self._x.first("customer_by_number", {"number": number})
         return None if row is None else _customer(row)
 
@@ -655,8 +774,15 @@ class _Customers(_Repo):
         try:
             self._x.run("customer_insert", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
-            raise self._integrity(exc) from exc
+            raise self._integrity(exc) from _cause(exc)
         return customer
+
+    def add_if_number_free(self, customer: Customer) -> Customer | None:
+        try:
+            row = self._x.first("customer_insert_if_number_free", _customer_values(customer))
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from _cause(exc)
+        return None if row is None else customer
 
     def update(self, customer: Customer) -> Customer:
         values = _customer_values(customer)
@@ -671,13 +797,19 @@ _SECOND_ACTIVE = (
 
 class _Memberships(_Repo):
     def for_user(self, user_id: str) -> Sequence[Membership]:
+        if not _bindable(user_id):
+            return []
         return [_membership(r) for r in self._x.all("memberships_of_user", {"u": user_id})]
 
     def for_customer(self, customer_id: str) -> Sequence[Membership]:
+        if not _bindable(customer_id):
+            return []
         rows = self._x.all("memberships_of_customer", {"c": customer_id})
         return [_membership(r) for r in rows]
 
     def get(self, user_id: str, customer_id: str) -> Membership | None:
+        if not (_bindable(user_id) and _bindable(customer_id)):
+            return None
         row = self._x.first("membership", {"u": user_id, "c": customer_id})
         return None if row is None else _membership(row)
 
@@ -696,7 +828,7 @@ class _Memberships(_Repo):
         try:
             self._x.run("membership_insert", _membership_values(membership, exclusive))
         except sa.exc.IntegrityError as exc:
-            raise self._integrity(exc, membership) from exc
+            raise self._integrity(exc, membership) from _cause(exc)
         return membership
 
     def _integrity(self, exc: sa.exc.IntegrityError, membership: Membership) -> AccountKitError:
@@ -715,19 +847,21 @@ class _Memberships(_Repo):
         params = {
             "u": membership.user_id,
             "c": membership.customer_id,
+            "b_version": membership.version,
             "role": membership.role.value,
             "is_active": membership.active,
-            "assigned_by_kind": membership.assigned_by.kind.value,
-            "assigned_by_id": membership.assigned_by.id,
-            "assigned_at": membership.assigned_at,
+            "version": membership.version + 1,
         }
         try:
             changed = self._x.run("membership_update", params)
         except sa.exc.IntegrityError as exc:
-            raise ConflictError(_SECOND_ACTIVE) from exc
+            raise ConflictError(_SECOND_ACTIVE) from _cause(exc)
         if changed != 1:
-            raise MembershipNotFound()
-        return membership
+            stored = self.get(membership.user_id, membership.customer_id)
+            if stored is None:
+                raise MembershipNotFound()
+            raise ConcurrentUpdate()
+        return attrs.evolve(membership, version=membership.version + 1)
 
     def remove(self, user_id: str, customer_id: str) -> None:
         if self._x.run("membership_delete", {"u": user_id, "c": customer_id}) != 1:
@@ -736,6 +870,8 @@ class _Memberships(_Repo):
 
 class _Groups(_Repo):
     def get(self, group_id: str) -> CustomerGroup | None:
+        if not _bindable(group_id):
+            return None
         row = self._x.first("group_by_id", {"id": group_id})
         return None if row is None else _group(row)
 
@@ -749,11 +885,12 @@ class _Groups(_Repo):
         try:
             self._x.run("group_insert", values)
         except sa.exc.IntegrityError as exc:
-            raise ConflictError("A group with this id exists already.") from exc
+            raise ConflictError("A group with this id exists already.") from _cause(exc)
         return group
 
     def list(self) -> Sequence[CustomerGroup]:
-        return [_group(r) for r in self._x.all("groups_all", {})]
+        groups = [_group(r) for r in self._x.all("groups_all", {})]
+        return sorted(groups, key=lambda g: (g.name, g.id))
 
 
 class _Events(_Repo):
@@ -761,9 +898,13 @@ class _Events(_Repo):
         self._x.run("event_insert", _event_values(event))
 
     def for_customer(self, customer_id: str) -> Sequence[Event]:
+        if not _bindable(customer_id):
+            return []
         return [_event(r) for r in self._x.all("events_of_customer", {"c": customer_id})]
 
     def for_user(self, user_id: str) -> Sequence[Event]:
+        if not _bindable(user_id):
+            return []
         return [_event(r) for r in self._x.all("events_of_user", {"u": user_id})]
 
 
@@ -783,6 +924,8 @@ class _Tokens(_Repo):
         return self._x.scalar("token_use", params) is not None
 
     def is_used(self, token_id: str) -> bool:
+        if not _bindable(token_id):
+            return False
         return self._x.first("token_used", {"id": token_id}) is not None
 
 
@@ -792,11 +935,21 @@ class SqlTransaction:
     Attributes:
         connection: The SQLAlchemy connection, inside the transaction, so a shop can run
             its own statements that commit or roll back with accountkit's. ``None`` in a
-            read-only unit on SQLite, which reads through the raw driver.
+            read-only unit, on every database: such a unit refuses writes, the shop's too.
+        readonly: Whether the unit refuses writes.
     """
 
-    def __init__(self, x: Executor, store: SqlStore, connection: sa.Connection | None) -> None:
+    def __init__(
+        self,
+        x: Executor,
+        store: SqlStore,
+        connection: sa.Connection | None,
+        *,
+        readonly: bool,
+    ) -> None:
         self.connection = connection
+        self.readonly = readonly
+        self._x = x
         self.users = _Users(x, store)
         self.customers = _Customers(x, store)
         self.memberships = _Memberships(x, store)
@@ -808,15 +961,75 @@ class SqlTransaction:
 
 # --- engines --------------------------------------------------------------------------------
 
+_PG_IDENTIFIER_BYTES = 63
+"""PostgreSQL cuts longer identifiers silently, which would make two names one."""
 
-def _check_identifier(value: str, what: str) -> str:
-    if not _IDENTIFIER.fullmatch(value):
-        raise InvalidValue(
-            f"A {what} is letters, digits and underscores, starting with a letter or "
-            "underscore (at most 41 characters).",
-            field=what,
+
+def _check_identifier(value: object, what: str, pattern: re.Pattern[str]) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        rule = (
+            "lower-case letters, digits and underscores, starting with a letter or underscore"
+            if what == "prefix"
+            else "letters, digits and underscores, starting with a letter or underscore"
         )
+        raise InvalidValue(f"A {what} is {rule}.", field=what)
     return value
+
+
+# Upper case is refused in a prefix: SQLite's table names ignore case, so "Shop_" and
+# "shop_" would name the same tables there and different ones on PostgreSQL.
+_PREFIX = re.compile(r"[a-z_][a-z0-9_]*")
+_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def _check_prefix(prefix: object) -> str:
+    """Refuse a prefix that breaks a table or index name on either database.
+
+    Besides the explicit names, PostgreSQL makes ``<table>_pkey``, ``<table>_<column>_fkey``
+    and ``<table>_<column>_key``; the store tells constraint violations apart by those
+    names, so none of them may be cut at 63 bytes.
+    """
+    checked = _check_identifier(prefix, "prefix", _PREFIX)
+    longest = max(_identifier_lengths(checked))
+    if longest > _PG_IDENTIFIER_BYTES:
+        room = len(checked) - (longest - _PG_IDENTIFIER_BYTES)
+        raise InvalidValue(
+            f"The prefix makes a table or index name longer than PostgreSQL's "
+            f"{_PG_IDENTIFIER_BYTES} bytes; use at most {max(room, 0)} characters.",
+            field="prefix",
+        )
+    return checked
+
+
+def _identifier_lengths(prefix: str) -> Iterator[int]:
+    tables = build_tables(sa.MetaData(), prefix)
+    yield len(f"{prefix}alembic_version_pkc")
+    for table in attrs.astuple(tables, recurse=False):
+        yield len(f"{table.name}_pkey")
+        for index in table.indexes:
+            yield len(str(index.name))
+        for constraint in table.constraints:
+            if constraint.name is not None:
+                yield len(str(constraint.name))
+        for column in table.columns:
+            if column.foreign_keys:
+                yield len(f"{table.name}_{column.name}_fkey")
+            if column.unique:
+                yield len(f"{table.name}_{column.name}_key")
+
+
+def _check_busy_timeout(value: object) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= 86_400
+    ):
+        raise InvalidValue(
+            "busy_timeout is a number of seconds from 0 to 86400, for example 5.0.",
+            field="busy_timeout",
+        )
+    return float(value)
 
 
 def _engine_from_url(url: str, busy_timeout: float) -> sa.Engine:
@@ -833,8 +1046,10 @@ def _engine_from_url(url: str, busy_timeout: float) -> sa.Engine:
             raise UnsupportedDatabase("For SQLite use the built-in driver: sqlite:///path.db.")
         args = {"timeout": busy_timeout, "check_same_thread": False}
         if parsed.database in (None, "", ":memory:"):
-            return sa.create_engine(parsed, poolclass=StaticPool, connect_args=args)
-        return sa.create_engine(parsed, connect_args=args)
+            return sa.create_engine(
+                parsed, poolclass=StaticPool, connect_args=args, hide_parameters=True
+            )
+        return sa.create_engine(parsed, connect_args=args, hide_parameters=True)
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -851,7 +1066,7 @@ def _engine_from_url(url: str, busy_timeout: float) -> sa.Engine:
         # No pool_pre_ping: it costs a round trip on every unit of work. A pooled
         # connection the server has closed fails on the unit's first statement instead;
         # that unit is reported as retryable and the kit runs it again once.
-        return sa.create_engine(parsed)
+        return sa.create_engine(parsed, hide_parameters=True)
     raise UnsupportedDatabase(
         f"accountkit supports SQLite and PostgreSQL, not {backend!r}; use sqlite:///path.db "
         "or postgresql+psycopg://user@host/dbname."
@@ -863,14 +1078,15 @@ _CONFIGURED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 def _open_engine(url: str | sa.Engine, busy_timeout: float) -> tuple[sa.Engine, bool]:
     """Return a configured engine for ``url`` and whether the caller owns (disposes) it."""
-    engine, owned = (
-        (url, False)
-        if isinstance(url, sa.Engine)
-        else (
-            _engine_from_url(url, busy_timeout),
-            True,
+    if isinstance(url, sa.Engine):
+        engine, owned = url, False
+    elif isinstance(url, str):
+        engine, owned = _engine_from_url(url, busy_timeout), True
+    else:
+        raise InvalidValue(
+            "Pass a database URL such as 'sqlite:///shop.db' or a SQLAlchemy Engine.",
+            field="url",
         )
-    )
     if engine.dialect.name not in ("sqlite", "postgresql"):
         raise UnsupportedDatabase(
             f"accountkit supports SQLite and PostgreSQL, not {engine.dialect.name!r}."
@@ -906,6 +1122,24 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
         connection.exec_driver_sql(connection.info.pop(_BEGIN_KEY, "BEGIN"))
 
 
+# --- fork safety ----------------------------------------------------------------------------
+
+_forks = 0
+"""How many times this process is a fork's child: a store made before a fork sees the change
+and lets go of its parent's connections (SQLAlchemy's pattern: ``dispose(close=False)``)."""
+
+
+def _after_fork_in_child() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+_RAW_IDLE = 8
+"""Idle raw SQLite read connections kept per store; more are closed when returned."""
+
+
 # --- the store ------------------------------------------------------------------------------
 
 
@@ -919,17 +1153,22 @@ class SqlStore:
             engine, pass a fresh one: SqlStore installs its connection settings on it.
         schema: PostgreSQL only: the schema to keep the tables in (made when missing).
         prefix: Put before every table name, so the tables can share a database with the
-            shop's own; default ``"accountkit_"``.
+            shop's own; default ``"accountkit_"``. Lower-case letters, digits and
+            underscores, short enough that every table and index name fits 63 bytes.
         metadata: The shop's own ``MetaData`` to define the tables in (so its queries and
-            tools see them); default a new one.
+            tools see them); default a new one. Its ``schema`` must be ``schema``.
         migrate: Bring the schema to the newest revision on open (default). With
             ``False`` the store refuses a database that is not up to date.
         busy_timeout: SQLite only: seconds to wait for another writer's lock before the
             operation is retried, then fails with DatabaseBusy.
 
     Raises:
+        InvalidValue: A bad prefix, schema, metadata, busy_timeout or url argument.
         UnsupportedDatabase: Another kind of database, or a driver that is not installed.
         SchemaTooNew: The database was made by a newer accountkit.
+        DamagedSchema: accountkit's version table is damaged.
+        TableConflict: A table with one of accountkit's names is not accountkit's.
+        CannotOpenDatabase: The SQLite file cannot be opened or made.
         DatabaseCorrupt: The SQLite file is not a database.
         DatabaseUnavailable: The server cannot be reached.
         StorageError: ``migrate=False`` and the schema is not up to date.
@@ -951,12 +1190,23 @@ class SqlStore:
         migrate: bool = True,
         busy_timeout: float = 5.0,
     ) -> None:
-        self._prefix = _check_identifier(prefix, "prefix")
-        if metadata is not None and schema is None:
-            schema = metadata.schema
-        self._schema = None if schema is None else _check_identifier(schema, "schema")
+        self._closed = True  # until open: close() and __del__ paths see a consistent state
+        self._prefix = _check_prefix(prefix)
+        self._busy_timeout = _check_busy_timeout(busy_timeout)
+        if metadata is not None and not isinstance(metadata, sa.MetaData):
+            raise InvalidValue("metadata is a sqlalchemy.MetaData.", field="metadata")
+        if metadata is not None:
+            if schema is None:
+                schema = metadata.schema
+            elif metadata.schema != schema:
+                raise InvalidValue(
+                    "metadata= has another schema than schema=; give one of them, or the "
+                    "same schema to both.",
+                    field="schema",
+                )
+        self._schema = None if schema is None else _check_identifier(schema, "schema", _SCHEMA)
         with _translating():
-            self._engine, self._owns_engine = _open_engine(url, busy_timeout)
+            self._engine, self._owns_engine = _open_engine(url, self._busy_timeout)
             self.dialect = self._engine.dialect.name
             if self.dialect == "sqlite" and self._schema is not None:
                 if self._owns_engine:
@@ -964,34 +1214,37 @@ class SqlStore:
                 raise InvalidValue(
                     "SQLite has no schemas; use prefix= to keep tables apart.", field="schema"
                 )
-            in_memory = self.dialect == "sqlite" and self._engine.url.database in (
+            self._in_memory = self.dialect == "sqlite" and self._engine.url.database in (
                 None,
                 "",
                 ":memory:",
             )
-            # One shared connection in memory: transactions must not interleave on it.
+            # One shared connection in memory: every use of it, units of work and the
+            # schema queries alike, must hold this lock, or one thread would roll back
+            # another's open unit.
             self._lock: contextlib.AbstractContextManager[Any] = (
-                threading.RLock() if in_memory else contextlib.nullcontext()
+                threading.RLock() if self._in_memory else contextlib.nullcontext()
             )
             self.metadata = metadata if metadata is not None else sa.MetaData(schema=self._schema)
             self.tables = build_tables(self.metadata, self._prefix)
             self._q = _Statements(self.tables, self.dialect)
-            self._busy_timeout = busy_timeout
             self._raw_reader = (
                 _RawReader(self._q, self._engine.dialect)
-                if self.dialect == "sqlite" and not in_memory
+                if self.dialect == "sqlite" and not self._in_memory
                 else None
             )
-            self._raw_local = threading.local()
             self._tx_local = threading.local()
             self._raw_guard = threading.Lock()
-            self._raw_all: list[sqlite3.Connection] = []
+            self._raw_idle: collections.deque[sqlite3.Connection] = collections.deque()
+            self._raw_abandoned: list[sqlite3.Connection] = []
+            self._forks = _forks
             try:
                 self._prepare(migrate)
             except BaseException:
                 if self._owns_engine:
                     self._engine.dispose()
                 raise
+        self._closed = False
 
     @property
     def engine(self) -> sa.Engine:
@@ -1001,122 +1254,240 @@ class SqlStore:
     def _prepare(self, migrate: bool) -> None:
         _run_migrations(self._engine, self._prefix, self._schema, "head" if migrate else None)
 
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise StoreClosed()
+        if self._forks != _forks:
+            self._after_fork()
+
+    def _after_fork(self) -> None:
+        """In a forked child: never touch the parent's connections, open new ones."""
+        self._forks = _forks
+        if not self._in_memory:
+            # The child's copy of an in-memory database lives in its one connection.
+            self._engine.dispose(close=False)
+        # Kept, not closed: closing a sqlite3 connection inherited across a fork is unsafe.
+        self._raw_abandoned.extend(self._raw_idle)
+        self._raw_idle.clear()
+        self._raw_guard = threading.Lock()
+        if self._in_memory:
+            self._lock = threading.RLock()
+        self._tx_local = threading.local()
+
     def schema_revision(self) -> str | None:
-        """Return the schema revision the database is at."""
-        with _translating(), self._engine.connect() as conn:
-            return _migrate.current_revision(conn, self._prefix, self._schema)
+        """Return the schema revision the database is at.
+
+        Raises:
+            StoreClosed: The store was closed.
+            DamagedSchema: The version table is damaged.
+        """
+        self._check_usable()
+        with self._lock, _translating(), self._engine.connect() as conn:
+            return _read_revision(conn, self._prefix, self._schema)
 
     @contextlib.contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
         """Open a unit of work on one connection; commit at the end, roll back on error.
 
         Args:
-            readonly: A hint that the unit only reads. On SQLite a write unit takes the
-                write lock at once (``BEGIN IMMEDIATE``); a read unit does not, and reads
-                through a per-thread driver connection (``connection`` is then ``None``).
+            readonly: The unit only reads, and refuses every write (``ReadOnlyUnit``);
+                ``tx.connection`` is then ``None``. On SQLite a write unit takes the write
+                lock at once (``BEGIN IMMEDIATE``); a read unit on a file reads through a
+                pooled driver connection.
 
         A unit opened inside another on the same thread joins the outer one, so a shop can
         wrap several kit calls (and its own statements on ``tx.connection``) in one
-        transaction.
+        transaction. The inner unit runs in a SAVEPOINT: when it raises, only its own
+        writes are undone, and the outer unit can go on and commit.
 
         Raises:
+            StoreClosed: The store was closed.
+            ReadOnlyUnit: A write unit inside a read-only one, or a write in a read-only unit.
+            UnitAborted: A statement failed inside the unit and PostgreSQL gave it up.
             DatabaseBusy: SQLite stayed locked beyond the busy timeout.
             DatabaseUnavailable: The connection failed or dropped; nothing was written.
             StorageError: Any other database failure; nothing was written.
         """
-        current: SqlTransaction | None = getattr(self._tx_local, "tx", None)
-        if current is not None:
-            if not readonly and current.connection is None:
-                raise StorageError(
-                    "A write was started inside a read-only unit of work; open the outer "
-                    "unit without readonly=True."
-                )
-            yield current
+        self._check_usable()
+        outer: SqlTransaction | None = getattr(self._tx_local, "tx", None)
+        if outer is not None:
+            with self._nested(outer, readonly) as inner:
+                yield inner
             return
         if readonly and self._raw_reader is not None:
-            with _translating():
-                raw = self._raw_connection()
-                raw.execute("BEGIN")
-                self._tx_local.tx = SqlTransaction(_RawExecutor(raw, self._raw_reader), self, None)
-                try:
-                    yield self._tx_local.tx
-                except BaseException:
-                    with contextlib.suppress(sqlite3.Error):
-                        raw.execute("ROLLBACK")
-                    raise
-                finally:
-                    self._tx_local.tx = None
-                raw.execute("COMMIT")
+            with self._raw_unit() as tx:
+                yield tx
             return
         with self._lock, _translating():
             conn = self._engine.connect()
             try:
                 if self.dialect == "sqlite":
                     conn.info[_BEGIN_KEY] = "BEGIN" if readonly else "BEGIN IMMEDIATE"
-                elif readonly:
-                    # Under READ COMMITTED each statement sees its own snapshot anyway, so a
-                    # read unit loses nothing without BEGIN and COMMIT, and saves two round
-                    # trips (the sign-in lookup is one query).
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
-                outer = conn.begin()
-                executor = _Executor(conn, self._q)
-                self._tx_local.tx = SqlTransaction(executor, self, conn)
+                else:
+                    # Set on every unit, so that a shop's engine made AUTOCOMMIT or
+                    # REPEATABLE READ does not change what a unit means. psycopg keeps the
+                    # level locally and sends it with BEGIN: no extra round trip. A read
+                    # unit runs without BEGIN and COMMIT: under READ COMMITTED each
+                    # statement sees its own snapshot anyway, and the sign-in lookup is one
+                    # round trip. It cannot write: its executor runs only reads, and it
+                    # hands out no connection.
+                    conn.execution_options(
+                        isolation_level="AUTOCOMMIT" if readonly else "READ COMMITTED"
+                    )
+                root = conn.begin()
+                executor = _Executor(conn, self._q, readonly=readonly)
+                self._tx_local.tx = SqlTransaction(
+                    executor, self, None if readonly else conn, readonly=readonly
+                )
                 try:
                     yield self._tx_local.tx
+                    if not readonly:
+                        _refuse_aborted(conn)
                 except BaseException as exc:
                     with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
-                        outer.rollback()
+                        root.rollback()
                     if (
                         isinstance(exc, sa.exc.DBAPIError)
                         and exc.connection_invalidated
                         and not executor.reached
                     ):
-                        raise DatabaseUnavailable(retryable=True) from exc
+                        raise DatabaseUnavailable(retryable=True) from _cause(exc)
                     raise
                 finally:
                     self._tx_local.tx = None
-                outer.commit()
+                root.commit()
             finally:
                 with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
                     conn.close()
 
-    def _raw_connection(self) -> sqlite3.Connection:
-        """This thread's driver connection for read-only units (SQLite files only)."""
-        local = self._raw_local
-        if getattr(local, "pid", None) != os.getpid():
-            args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
-            connect: Any = sqlite3.connect  # the dialect's arguments are sqlite3.connect's
-            raw: sqlite3.Connection = connect(*args, **kwargs)
-            raw.isolation_level = None
-            raw.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-            for pragma in _SQLITE_FILE_PRAGMAS:
-                raw.execute(pragma)
-            local.conn, local.pid = raw, os.getpid()
-            with self._raw_guard:
-                self._raw_all.append(raw)
-        conn: sqlite3.Connection = local.conn
-        return conn
+    @contextlib.contextmanager
+    def _nested(self, outer: SqlTransaction, readonly: bool) -> Iterator[SqlTransaction]:
+        """A unit inside ``outer``: a SAVEPOINT when the outer unit writes."""
+        if outer.readonly and not readonly:
+            raise ReadOnlyUnit(
+                "A write was started inside a read-only unit of work; open the outer unit "
+                "without readonly=True."
+            )
+        if outer.readonly:
+            # Reads only, on the outer unit's connection: nothing to undo.
+            yield outer
+            return
+        base = outer._x
+        assert isinstance(base, _Executor)
+        conn = base.conn
+        inner = SqlTransaction(
+            _Executor(conn, self._q, readonly=readonly, root=base),
+            self,
+            None if readonly else conn,
+            readonly=readonly,
+        )
+        with _translating():
+            savepoint = conn.begin_nested()
+            self._tx_local.tx = inner
+            try:
+                yield inner
+            except BaseException:
+                with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
+                    savepoint.rollback()
+                raise
+            finally:
+                self._tx_local.tx = outer
+            savepoint.commit()
+
+    @contextlib.contextmanager
+    def _raw_unit(self) -> Iterator[SqlTransaction]:
+        """A read-only unit on a SQLite file, on a pooled raw driver connection."""
+        assert self._raw_reader is not None
+        with _translating():
+            raw = self._raw_checkout()
+            try:
+                raw.execute("BEGIN")
+                self._tx_local.tx = SqlTransaction(
+                    _RawExecutor(raw, self._raw_reader), self, None, readonly=True
+                )
+                try:
+                    yield self._tx_local.tx
+                finally:
+                    self._tx_local.tx = None
+            finally:
+                try:
+                    raw.execute("ROLLBACK")  # it only read: nothing to commit
+                except sqlite3.Error:
+                    raw.close()  # a broken connection goes, it is not pooled again
+                else:
+                    self._raw_checkin(raw)
+
+    def _raw_checkout(self) -> sqlite3.Connection:
+        """An idle raw read connection, or a new one (SQLite files only).
+
+        A bounded pool rather than one per thread: a server that runs each request on a new
+        thread would otherwise keep two file descriptors per finished thread.
+        """
+        try:
+            return self._raw_idle.pop()
+        except IndexError:
+            pass
+        args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
+        kwargs["check_same_thread"] = False
+        connect: Any = sqlite3.connect  # the dialect's arguments are sqlite3.connect's
+        raw: sqlite3.Connection = connect(*args, **kwargs)
+        raw.isolation_level = None
+        raw.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        for pragma in _SQLITE_FILE_PRAGMAS:
+            raw.execute(pragma)
+        return raw
+
+    def _raw_checkin(self, raw: sqlite3.Connection) -> None:
+        with self._raw_guard:
+            if not self._closed and len(self._raw_idle) < _RAW_IDLE:
+                self._raw_idle.append(raw)
+                return
+        raw.close()
 
     def _customer_of(self, user_id: str) -> str | None:
         """The customer a user belongs to, read outside any open transaction."""
-        with contextlib.suppress(sa.exc.SQLAlchemyError), self._engine.connect() as conn:
+        with (
+            self._lock,
+            contextlib.suppress(sa.exc.SQLAlchemyError),
+            self._engine.connect() as conn,
+        ):
             row = conn.execute(self._q.memberships_of_user, {"u": user_id}).first()
             return None if row is None else str(row[1])
         return None
 
     def close(self) -> None:
-        """Close the connections (and the engine, if the store made it)."""
+        """Close the connections (and the engine, if the store made it).
+
+        Afterwards every call raises :class:`StoreClosed`; the store never reopens. Closing
+        twice is harmless.
+        """
+        if self._closed:
+            return
+        self._closed = True
         with self._raw_guard:
-            for raw in self._raw_all:
-                with contextlib.suppress(sqlite3.Error):
-                    raw.close()
-            self._raw_all.clear()
-        self._raw_local = threading.local()
+            idle = list(self._raw_idle)
+            self._raw_idle.clear()
+        for raw in idle:
+            with contextlib.suppress(sqlite3.Error):
+                raw.close()
         if self._owns_engine:
             self._engine.dispose()
 
     def __repr__(self) -> str:
         return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+
+def _refuse_aborted(conn: sa.Connection) -> None:
+    """Raise UnitAborted when PostgreSQL gave up the transaction: COMMIT would roll back."""
+    dbapi = conn.connection.dbapi_connection
+    info = getattr(dbapi, "info", None)
+    status = getattr(info, "transaction_status", None)
+    if status is not None and int(status) == _PG_IN_ERROR:
+        raise UnitAborted()
+
+
+_PG_IN_ERROR = 3
+"""``psycopg.pq.TransactionStatus.INERROR``: a statement failed; the server waits for ROLLBACK."""
 
 
 def migrate(
@@ -1133,12 +1504,16 @@ def migrate(
     open unless ``migrate=False``.
 
     Raises:
+        UnknownRevision: ``revision`` is not one this accountkit ships.
         SchemaTooNew: The database was made by a newer accountkit.
-        UnsupportedDatabase, DatabaseUnavailable, DatabaseCorrupt.
+        DamagedSchema, TableConflict, UnsupportedDatabase, DatabaseUnavailable,
+        DatabaseCorrupt, CannotOpenDatabase.
     """
-    _check_identifier(prefix, "prefix")
+    _check_prefix(prefix)
     if schema is not None:
-        _check_identifier(schema, "schema")
+        _check_identifier(schema, "schema", _SCHEMA)
+    if not isinstance(revision, str) or (revision != "head" and not _migrate.is_known(revision)):
+        raise UnknownRevision()
     with _translating():
         engine, owned = _open_engine(url, 5.0)
         try:
@@ -1148,6 +1523,31 @@ def migrate(
                 engine.dispose()
 
 
+def _qualified(name: str, schema: str | None) -> str:
+    return f'"{schema}"."{name}"' if schema else f'"{name}"'
+
+
+def _read_revision(conn: sa.Connection, prefix: str, schema: str | None) -> str | None:
+    """The revision in accountkit's version table, or ``None`` when there is none.
+
+    Raises:
+        DamagedSchema: The table lacks its column, holds several rows or an empty one.
+    """
+    table = f"{prefix}alembic_version"
+    if not sa.inspect(conn).has_table(table, schema=schema):
+        return None
+    try:
+        with conn.begin_nested():
+            rows = conn.exec_driver_sql(
+                f"SELECT version_num FROM {_qualified(table, schema)}"
+            ).all()
+    except sa.exc.DBAPIError as exc:
+        raise DamagedSchema() from _cause(exc)
+    if len(rows) > 1 or (rows and not (isinstance(rows[0][0], str) and rows[0][0].strip())):
+        raise DamagedSchema()
+    return str(rows[0][0]) if rows else None
+
+
 def _run_migrations(
     engine: sa.Engine, prefix: str, schema: str | None, revision: str | None
 ) -> None:
@@ -1155,15 +1555,23 @@ def _run_migrations(
 
     Raises:
         SchemaTooNew: The database is at a revision this package does not know.
+        TableConflict: A fresh database holds a table with one of accountkit's names.
         StorageError: ``revision`` is None and the database is not at the newest revision.
     """
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.info[_BEGIN_KEY] = "BEGIN IMMEDIATE"
+        else:
+            conn.execution_options(isolation_level="READ COMMITTED")
         with conn.begin():
+            if engine.dialect.name == "postgresql":
+                # Before CREATE SCHEMA: two processes opening a new schema at once would
+                # otherwise both try to make it. The second waits here, then finds the
+                # schema up to date. (On SQLite, BEGIN IMMEDIATE does the same.)
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7426730001)")
             if schema is not None:
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            current = _migrate.current_revision(conn, prefix, schema)
+            current = _read_revision(conn, prefix, schema)
             head = _migrate.head_revision()
             if current == head and revision in (None, "head", head):
                 return
@@ -1177,4 +1585,11 @@ def _run_migrations(
                     f"The database schema is at revision {current or 'none'}, not {head}; "
                     "call accountkit.storage.migrate() or open the store with migrate=True."
                 )
+            if current is None:
+                ours = {
+                    t.name
+                    for t in attrs.astuple(build_tables(sa.MetaData(), prefix), recurse=False)
+                }
+                if ours & set(sa.inspect(conn).get_table_names(schema=schema)):
+                    raise TableConflict()
             _migrate.upgrade(conn, prefix, schema, revision)
