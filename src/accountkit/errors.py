@@ -465,4 +465,3 @@ class TableConflict(StorageError):
         "A table with one of accountkit's table names exists already and was not made by "
         "accountkit; pass another prefix= (or schema=) to keep the tables apart."
     )
-

@@ -128,6 +128,7 @@ class _Users:
             self._j.delete(self._d.users_by_email, old_key)
 
     def add(self, user: User) -> User:
+        self._j._check()
         if user.id in self._d.users:
             raise ConflictError("A user with this id exists already; ids are made by accountkit.")
         self._claim_email(user, None)
@@ -135,6 +136,7 @@ class _Users:
         return user
 
     def add_many(self, users: Iterable[User]) -> int:
+        self._j._check()
         count = 0
         for user in users:
             self.add(user)
@@ -142,6 +144,7 @@ class _Users:
         return count
 
     def update(self, user: User) -> User:
+        self._j._check()
         stored = self._d.users.get(user.id)
         if stored is None:
             raise UserNotFound()
@@ -183,6 +186,7 @@ class _Customers:
             raise GroupNotFound()
 
     def add(self, customer: Customer) -> Customer:
+        self._j._check()
         if customer.id in self._d.customers:
             raise ConflictError("A customer with this id exists already.")
         self._check_group(customer)
@@ -191,12 +195,13 @@ class _Customers:
         return customer
 
     def add_if_number_free(self, customer: Customer) -> Customer | None:
+        self._j._check()
         if customer.number is not None and customer.number in self._d.customers_by_number:
-            self._j._check()
             return None
         return self.add(customer)
 
     def update(self, customer: Customer) -> Customer:
+        self._j._check()
         stored = self._d.customers.get(customer.id)
         if stored is None:
             raise CustomerNotFound()
@@ -246,6 +251,7 @@ class _Memberships:
         self._j.put(self._d.by_customer.setdefault(membership.customer_id, {}), key[0], membership)
 
     def add(self, membership: Membership, *, exclusive: bool) -> Membership:
+        self._j._check()
         key = (membership.user_id, membership.customer_id)
         if membership.user_id not in self._d.users or membership.customer_id not in (
             self._d.customers
@@ -262,6 +268,7 @@ class _Memberships:
         return membership
 
     def update(self, membership: Membership) -> Membership:
+        self._j._check()
         stored = self._d.memberships.get((membership.user_id, membership.customer_id))
         if stored is None:
             raise MembershipNotFound()
@@ -276,6 +283,7 @@ class _Memberships:
         return new
 
     def remove(self, user_id: str, customer_id: str) -> None:
+        self._j._check()
         key = (user_id, customer_id)
         if key not in self._d.memberships:
             raise MembershipNotFound()
@@ -293,6 +301,7 @@ class _Groups:
         return self._d.groups.get(group_id)
 
     def add(self, group: CustomerGroup) -> CustomerGroup:
+        self._j._check()
         if group.id in self._d.groups:
             raise ConflictError("A group with this id exists already.")
         self._j.put(self._d.groups, group.id, group)
@@ -307,6 +316,7 @@ class _Events:
         self._d, self._j = data, journal
 
     def append(self, event: Event) -> None:
+        self._j._check()
         self._j.append(self._d.events, event)
         if event.user_id is not None:
             self._j.append(self._d.events_by_user.setdefault(event.user_id, []), event)
@@ -325,6 +335,7 @@ class _Sequences:
         self._d, self._j = data, journal
 
     def next_value(self, name: str, *, start: int) -> int:
+        self._j._check()
         current = self._d.sequences.get(name)
         value = start if current is None else max(current + 1, start)
         self._j.put(self._d.sequences, name, value)
@@ -336,6 +347,7 @@ class _Tokens:
         self._d, self._j = data, journal
 
     def mark_used(self, token_id: str, *, user_id: str, purpose: str, at: datetime) -> bool:
+        self._j._check()
         if token_id in self._d.used_tokens:
             return False
         self._j.put(self._d.used_tokens, token_id, (user_id, purpose, at))

@@ -671,6 +671,11 @@ class _Repo:
         self._x = x
         self._store = store
 
+    def _writing(self) -> None:
+        """Refuse a write in a read-only unit before any check or statement runs."""
+        if self._x.readonly:
+            raise ReadOnlyUnit()
+
     def _update(
         self,
         kind: str,
@@ -706,8 +711,7 @@ class _Users(_Repo):
         return None if row is None else _user(row)
 
     def lock(self, user_id: str) -> User | None:
-        if self._x.readonly:
-            raise ReadOnlyUnit()
+        self._writing()
         if not _bindable(user_id):
             return None
         row = self._x.first("user_lock", {"id": user_id})
@@ -719,6 +723,7 @@ class _Users(_Repo):
         return ConflictError("A user with this id exists already; ids are made by accountkit.")
 
     def add(self, user: User) -> User:
+        self._writing()
         try:
             self._x.run("user_insert", _user_values(user))
         except sa.exc.IntegrityError as exc:
@@ -726,6 +731,7 @@ class _Users(_Repo):
         return user
 
     def add_many(self, users: Iterable[User]) -> int:
+        self._writing()
         count = 0
         batch: list[dict[str, Any]] = []
         try:
@@ -743,6 +749,7 @@ class _Users(_Repo):
         return count
 
     def update(self, user: User) -> User:
+        self._writing()
         self._update("user", _user_values(user), user.version, self._integrity, UserNotFound)
         return attrs.evolve(user, version=user.version + 1)
 
@@ -771,6 +778,7 @@ class _Customers(_Repo):
         return ConflictError("A customer with this id exists already.")
 
     def add(self, customer: Customer) -> Customer:
+        self._writing()
         try:
             self._x.run("customer_insert", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
@@ -778,6 +786,7 @@ class _Customers(_Repo):
         return customer
 
     def add_if_number_free(self, customer: Customer) -> Customer | None:
+        self._writing()
         try:
             row = self._x.first("customer_insert_if_number_free", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
@@ -785,6 +794,7 @@ class _Customers(_Repo):
         return None if row is None else customer
 
     def update(self, customer: Customer) -> Customer:
+        self._writing()
         values = _customer_values(customer)
         self._update("customer", values, customer.version, self._integrity, CustomerNotFound)
         return attrs.evolve(customer, version=customer.version + 1)
@@ -814,6 +824,7 @@ class _Memberships(_Repo):
         return None if row is None else _membership(row)
 
     def add(self, membership: Membership, *, exclusive: bool) -> Membership:
+        self._writing()
         # Checked here for a clear error in the common case; the partial unique indexes
         # decide the races between concurrent transactions.
         current = self._x.all("memberships_of_user", {"u": membership.user_id})
@@ -844,6 +855,7 @@ class _Memberships(_Repo):
         return MembershipConflict(customer_id=self._store._customer_of(membership.user_id))
 
     def update(self, membership: Membership) -> Membership:
+        self._writing()
         params = {
             "u": membership.user_id,
             "c": membership.customer_id,
@@ -864,6 +876,7 @@ class _Memberships(_Repo):
         return attrs.evolve(membership, version=membership.version + 1)
 
     def remove(self, user_id: str, customer_id: str) -> None:
+        self._writing()
         if self._x.run("membership_delete", {"u": user_id, "c": customer_id}) != 1:
             raise MembershipNotFound()
 
@@ -876,6 +889,7 @@ class _Groups(_Repo):
         return None if row is None else _group(row)
 
     def add(self, group: CustomerGroup) -> CustomerGroup:
+        self._writing()
         values = {
             "id": group.id,
             "name": group.name,
@@ -895,6 +909,7 @@ class _Groups(_Repo):
 
 class _Events(_Repo):
     def append(self, event: Event) -> None:
+        self._writing()
         self._x.run("event_insert", _event_values(event))
 
     def for_customer(self, customer_id: str) -> Sequence[Event]:
@@ -910,6 +925,7 @@ class _Events(_Repo):
 
 class _Sequences(_Repo):
     def next_value(self, name: str, *, start: int) -> int:
+        self._writing()
         params = {"b_name": name, "b_start": start}
         value = self._x.scalar("sequence_next", params)
         if value is None:
@@ -920,6 +936,7 @@ class _Sequences(_Repo):
 
 class _Tokens(_Repo):
     def mark_used(self, token_id: str, *, user_id: str, purpose: str, at: datetime) -> bool:
+        self._writing()
         params = {"token_id": token_id, "user_id": user_id, "purpose": purpose, "used_at": at}
         return self._x.scalar("token_use", params) is not None
 
