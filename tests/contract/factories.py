@@ -183,3 +183,20 @@ def run_then_fail(store: Store, work: Callable[[Transaction], object]) -> None:
     with store.transaction() as tx:
         work(tx)
         raise Boom
+
+
+PERSONAL_VALUES = (
+    "Ada.Lovelace",
+    "Lovelace",
+    "Müller & Söhne",
+    "Frau Schmidt",
+    "billing@mueller.example",
+    "lager@mueller.example",
+    "Zahlt pünktlich",
+    "grün",
+    "1990-05-17",
+    "$argon2id$",
+    "c2FsdHNhbHQ",
+)
+"""Personal data and secrets the factories (and the service tests) put into stores: none of
+them may appear in any log record or error message of the contract suite."""
