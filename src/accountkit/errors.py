@@ -52,6 +52,7 @@ __all__ = [
     "PolicyError",
     "RegistrationClosed",
     "SchemaTooNew",
+    "SpecialUseDomain",
     "StorageError",
     "UnsupportedDatabase",
     "UserDisabled",
@@ -105,6 +106,19 @@ class InvalidEmail(ValidationError):
 
     code = "invalid_email"
     default_message = "The e-mail address is not valid; check it for typing errors."
+
+
+class SpecialUseDomain(InvalidEmail):
+    """An e-mail address under a special-use domain (``.test``, ``.invalid``, ``.local``, ...),
+    which cannot receive mail. Test suites allow them with
+    ``AccountKit(..., allow_special_use_domains=True)``."""
+
+    code = "special_use_domain"
+    default_message = (
+        "The e-mail address is under a special-use domain (such as .test, .invalid or .local) "
+        "that cannot receive mail; use a real address. Test suites may pass "
+        "AccountKit(..., allow_special_use_domains=True)."
+    )
 
 
 class InvalidName(ValidationError):
