@@ -18,7 +18,7 @@ ADDRESSES = [
     "Straße@example.com",
     "anna@straße.de",
     "ﬁle@bücher.de",
-    "KELVIN\u212a@example.org",
+    "İpek@example.org",
     "ÅSA@example.net",
 ]
 """Stored (normalised) addresses; revision 0002 stored ``casefold()`` as the key, which
