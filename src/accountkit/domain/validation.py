@@ -418,7 +418,7 @@ def validate_discount(value: Decimal | int | str) -> Decimal:
     Raises:
         InvalidValue: Not a number (a float is refused: it would lose precision), outside
             0-100, with more than 10 decimal places, or with a text form longer than 40
-            characters (such as ``Decimal("0E+100000000000000000000000000000000000000")``).
+            characters (the column's size).
     """
     try:
         discount = Decimal(value) if not isinstance(value, float) else Decimal("NaN")
