@@ -38,7 +38,11 @@ def _fill(engine: sa.Engine, schema: str | None) -> dict[str, str | None]:
     ]
     rows.append({"id": "usr_none", "email": None, "key": None})
     rows += [
-        {"id": f"usr_f{i:05d}", "email": f"Filler.{i}@Example.com", "key": f"filler.{i}@example.com"}
+        {
+            "id": f"usr_f{i:05d}",
+            "email": f"Filler.{i}@Example.com",
+            "key": f"filler.{i}@example.com",
+        }
         for i in range(FILLER)
     ]
     with engine.begin() as conn:
@@ -57,7 +61,9 @@ def _fill(engine: sa.Engine, schema: str | None) -> dict[str, str | None]:
 def _keys(engine: sa.Engine, schema: str | None) -> dict[str, str | None]:
     table = f'"{schema}".accountkit_users' if schema else "accountkit_users"
     with engine.connect() as conn:
-        return {row[0]: row[1] for row in conn.execute(sa.text(f"SELECT id, email_key FROM {table}"))}
+        return {
+            row[0]: row[1] for row in conn.execute(sa.text(f"SELECT id, email_key FROM {table}"))
+        }
 
 
 def _check_upgrade(url: str, schema: str | None) -> None:

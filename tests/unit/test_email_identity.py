@@ -44,7 +44,14 @@ def _register(kit: AccountKit, email: str) -> User:
         ("ÅSA@example.com", "åsa@example.com"),
         ("İpek@example.com", "i̇pek@example.com"),
     ],
-    ids=["sharp-s-domain", "sharp-s-local", "fi-ligature", "ffi-ligature", "non-ascii-case", "dot-i"],
+    ids=[
+        "sharp-s-domain",
+        "sharp-s-local",
+        "fi-ligature",
+        "ffi-ligature",
+        "non-ascii-case",
+        "dot-i",
+    ],
 )
 def test_addresses_of_different_mailboxes_are_two_users(
     kit: AccountKit, first: str, second: str
@@ -200,12 +207,16 @@ def _set_tier(kit: AccountKit, email: str) -> object:
 
 def _contact(kit: AccountKit, email: str) -> object:
     customer = kit.customers.create(OPERATOR, name="Firma")
-    return kit.customers.set_document_contact(OPERATOR, customer.id, DocumentKind.INVOICE, email=email)
+    return kit.customers.set_document_contact(
+        OPERATOR, customer.id, DocumentKind.INVOICE, email=email
+    )
 
 
 EMAIL_CALLS: dict[str, EmailCall] = {
     "register": _register,
-    "register_guest": lambda kit, email: kit.registration.register_guest(email=email, given_name="G"),
+    "register_guest": lambda kit, email: kit.registration.register_guest(
+        email=email, given_name="G"
+    ),
     "complete_profile": _complete,
     "update_profile": _update,
     "set_tier": _set_tier,

@@ -101,9 +101,7 @@ refused with :class:`~accountkit.errors.SpecialUseDomain` unless the kit allows 
 
 _CUSTOMER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 _PROFILE_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_ASCII_LOWER = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that render
 # as nothing. Some are format characters (category Cf), but others are combining marks
@@ -207,9 +205,7 @@ def _validate_email(value: object, field: str, allow_special_use: bool) -> str:
     return normalised
 
 
-def normalise_email(
-    value: str, *, field: str = "email", allow_special_use: bool = False
-) -> str:
+def normalise_email(value: str, *, field: str = "email", allow_special_use: bool = False) -> str:
     """Validate an e-mail address's syntax and return its normalised form.
 
     No DNS lookup is made. The form returned is email-validator's: the local part in NFC
@@ -377,14 +373,9 @@ def validate_id(value: str, *, field: str) -> str:
     Raises:
         InvalidValue: Not text, empty, too long, or with control characters.
     """
-    if (
-        not isinstance(value, str)
-        or not 1 <= len(value) <= MAX_ID_LENGTH
-        or _has_control(value)
-    ):
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_ID_LENGTH or _has_control(value):
         raise InvalidValue(
-            f"The {field} is an id of 1 to {MAX_ID_LENGTH} characters without control "
-            "characters.",
+            f"The {field} is an id of 1 to {MAX_ID_LENGTH} characters without control characters.",
             field=field,
         )
     return value
@@ -400,9 +391,7 @@ def validate_note(value: str) -> str:
     if (
         not isinstance(value, str)
         or len(value) > MAX_NOTE_LENGTH
-        or any(
-            unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r" for ch in value
-        )
+        or any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r" for ch in value)
     ):
         raise InvalidValue(
             f"An internal note is text of at most {MAX_NOTE_LENGTH} characters, without "

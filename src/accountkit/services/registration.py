@@ -106,9 +106,7 @@ class RegistrationService:
         ):
             if field in required and value is None:
                 raise MissingField(f"Registration here needs {field.value}.", field=field.value)
-        address = normalise_email(
-            email, allow_special_use=self._s._ctx.allow_special_use_domains
-        )
+        address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
         if given is None and family is None:
@@ -184,9 +182,7 @@ class RegistrationService:
         Raises:
             InvalidEmail, InvalidName, MissingField: Bad input (a guest needs a name).
         """
-        address = normalise_email(
-            email, allow_special_use=self._s._ctx.allow_special_use_domains
-        )
+        address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
         if given is None and family is None:
@@ -286,9 +282,7 @@ class RegistrationService:
                 "give neither to stay a guest.",
                 field="password" if password is None else "birth_date",
             )
-        address = normalise_email(
-            email, allow_special_use=self._s._ctx.allow_special_use_domains
-        )
+        address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
         if given is None and family is None:
