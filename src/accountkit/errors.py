@@ -283,7 +283,8 @@ class ConflictError(AccountKitError):
 
 
 class EmailTaken(ConflictError):
-    """A live user already has this e-mail address (compared case-folded)."""
+    """A live user already has this e-mail address (compared by `email_key`: ASCII case
+    ignored, nothing else folded)."""
 
     code = "email_taken"
     default_message = (
