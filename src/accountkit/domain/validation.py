@@ -128,9 +128,11 @@ _INVISIBLE_RANGES = (
 )
 
 
-def _is_invisible(ch: str) -> bool:
-    code = ord(ch)
-    return any(low <= code <= high for low, high in _INVISIBLE_RANGES)
+_INVISIBLE = re.compile(
+    "["
+    + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in _INVISIBLE_RANGES)
+    + "]"
+)
 
 
 def _has_control(text: str) -> bool:
@@ -138,7 +140,9 @@ def _has_control(text: str) -> bool:
 
 
 def _has_control_or_invisible(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" or _is_invisible(ch) for ch in text)
+    return _INVISIBLE.search(text) is not None or any(
+        unicodedata.category(ch)[0] == "C" for ch in text
+    )
 
 
 def _is_special_use(ascii_domain: str) -> bool:
