@@ -43,6 +43,7 @@ from bench_storage import (
 )
 
 from accountkit.domain._ids import new_id
+from accountkit.domain.validation import email_key
 from accountkit.storage import SqlStore
 
 EmailMaker = Callable[[int], str]
@@ -69,7 +70,7 @@ def raw_inserter(path: Path, pragmas: Sequence[str]) -> Iterator[Insert]:
             stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
             rows = [
                 (
-                    new_id("usr"), "full", "active", email(i), email(i).casefold(), given_name(i),
+                    new_id("usr"), "full", "active", email(i), email_key(email(i)), given_name(i),
                     family_name(i), "1990-05-17", PASSWORD_HASH, 0, "{}", 0, 0, stamp, stamp,
                 )
                 for i in numbers

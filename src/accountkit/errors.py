@@ -55,6 +55,7 @@ __all__ = [
     "ReadOnlyUnit",
     "RegistrationClosed",
     "SchemaTooNew",
+    "SpecialUseDomain",
     "StorageError",
     "StoreClosed",
     "TableConflict",
@@ -112,6 +113,19 @@ class InvalidEmail(ValidationError):
 
     code = "invalid_email"
     default_message = "The e-mail address is not valid; check it for typing errors."
+
+
+class SpecialUseDomain(InvalidEmail):
+    """An e-mail address under a special-use domain (``.test``, ``.invalid``, ``.local``, ...),
+    which cannot receive mail. Test suites allow them with
+    ``AccountKit(..., allow_special_use_domains=True)``."""
+
+    code = "special_use_domain"
+    default_message = (
+        "The e-mail address is under a special-use domain (such as .test, .invalid or .local) "
+        "that cannot receive mail; use a real address. Test suites may pass "
+        "AccountKit(..., allow_special_use_domains=True)."
+    )
 
 
 class InvalidName(ValidationError):
@@ -276,7 +290,8 @@ class ConflictError(AccountKitError):
 
 
 class EmailTaken(ConflictError):
-    """A live user already has this e-mail address (compared case-folded)."""
+    """A live user already has this e-mail address (compared by `email_key`: ASCII case
+    ignored, nothing else folded)."""
 
     code = "email_taken"
     default_message = (

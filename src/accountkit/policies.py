@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import enum
 import string
+import unicodedata
 from collections.abc import Iterable
 from typing import ClassVar
 
 import attrs
 
+from accountkit.domain.validation import MAX_CUSTOMER_NUMBER_LENGTH
 from accountkit.errors import InvalidPolicy
 
 __all__ = [
@@ -93,11 +95,17 @@ class NumberingMode(enum.StrEnum):
     NONE = "none"
 
 
-def _check_pattern(pattern: str) -> None:
+def _check_pattern(pattern: str, start: int) -> None:
+    if not isinstance(pattern, str) or not isinstance(start, int) or isinstance(start, bool):
+        raise InvalidPolicy(
+            "A customer-number pattern is text with one {n} field, such as 'K-{n:06d}', "
+            "and its start a whole number.",
+            field="numbering",
+        )
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
-        sample = pattern.format(n=1)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        sample = pattern.format(n=max(start, 1))
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
         raise InvalidPolicy(
             "A customer-number pattern is a format string with one {n} field, such as 'K-{n:06d}'.",
             field="numbering",
@@ -107,6 +115,15 @@ def _check_pattern(pattern: str) -> None:
             "A customer-number pattern needs exactly one {n} field, such as 'K-{n:06d}'.",
             field="numbering",
         )
+    if _has_control(pattern):
+        raise InvalidPolicy(
+            "A customer-number pattern holds control characters; remove them.",
+            field="numbering",
+        )
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] == "C" for ch in text)
 
 
 @attrs.frozen
@@ -132,9 +149,12 @@ class CustomerNumbering:
 
     def __attrs_post_init__(self) -> None:
         if self.mode is NumberingMode.AUTOMATIC:
-            _check_pattern(self.pattern)
+            _check_pattern(self.pattern, self.start)
             if self.start < 0:
                 raise InvalidPolicy("A numbering start must be 0 or more.", field="numbering")
+            # Refuse now what could never be stored; a pattern that outgrows the column only
+            # later is refused by format() when it does.
+            self.format(self.start)
 
     @classmethod
     def AUTOMATIC(cls, pattern: str = "{n}", start: int = 1) -> CustomerNumbering:
@@ -142,8 +162,34 @@ class CustomerNumbering:
         return cls(NumberingMode.AUTOMATIC, pattern, start)
 
     def format(self, n: int) -> str:
-        """Format sequence value ``n`` with the pattern."""
-        return self.pattern.format(n=n)
+        """Format sequence value ``n`` with the pattern.
+
+        Raises:
+            InvalidPolicy: The number would be longer than 40 characters (the longest
+                customer number), or is not text a customer number can hold. At policy build
+                this refuses a pattern already too long at ``start``; later, a creation whose
+                number outgrows the limit fails without storing anything: change the pattern.
+        """
+        try:
+            number = self.pattern.format(n=n)
+        except (ValueError, OverflowError) as exc:
+            raise InvalidPolicy(
+                "The customer-number pattern cannot format the next number; change the pattern.",
+                field="numbering",
+            ) from exc
+        if len(number) > MAX_CUSTOMER_NUMBER_LENGTH:
+            raise InvalidPolicy(
+                f"The automatic customer number would be longer than "
+                f"{MAX_CUSTOMER_NUMBER_LENGTH} characters; use a shorter numbering pattern.",
+                field="numbering",
+            )
+        if not number or _has_control(number):
+            raise InvalidPolicy(
+                "The customer-number pattern makes an empty number or one with control "
+                "characters; change the pattern.",
+                field="numbering",
+            )
+        return number
 
 
 CustomerNumbering.MANUAL = CustomerNumbering(NumberingMode.MANUAL)

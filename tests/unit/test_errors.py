@@ -32,6 +32,7 @@ EXPECTED_CODES: dict[str, tuple[str, type[AccountKitError]]] = {
     "AccountKitError": ("accountkit_error", AccountKitError),
     "ValidationError": ("invalid", ValidationError),
     "InvalidEmail": ("invalid_email", ValidationError),
+    "SpecialUseDomain": ("special_use_domain", ValidationError),
     "InvalidName": ("invalid_name", ValidationError),
     "InvalidBirthDate": ("invalid_birth_date", ValidationError),
     "InvalidCustomerNumber": ("invalid_customer_number", ValidationError),

@@ -30,11 +30,21 @@ def check_password(password: str) -> str:
     """Check the minimum rules of a password before it is hashed.
 
     Raises:
-        InvalidPassword: Not text, shorter than 8 or longer than 1,024 characters, or with a
-            NUL character. The message never quotes the password.
+        InvalidPassword: Not text (also: text with a lone surrogate, which no encoding
+            takes), shorter than 8 or longer than 1,024 characters, or with a NUL
+            character. The message never quotes the password.
     """
     if not isinstance(password, str):
         raise InvalidPassword("A password must be text.", field="password")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # A lone surrogate (say, half of an emoji cut off by a client) is not text that
+        # argon2 or a database could take; refuse it before anything is hashed.
+        raise InvalidPassword(
+            "The password holds characters that are not valid text; type it again.",
+            field="password",
+        ) from exc
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidPassword(
             f"The password is too short; use at least {MIN_PASSWORD_LENGTH} characters.",

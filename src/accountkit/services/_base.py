@@ -32,7 +32,11 @@ BUSY_RETRIES = 5
 
 @attrs.frozen(kw_only=True)
 class Context:
-    """Everything a service needs, built once by :class:`~accountkit.AccountKit`."""
+    """Everything a service needs, built once by :class:`~accountkit.AccountKit`.
+
+    ``allow_special_use_domains`` is passed to every e-mail validation (see
+    :func:`accountkit.domain.validation.normalise_email`).
+    """
 
     store: Store
     clock: Clock
@@ -41,6 +45,7 @@ class Context:
     membership_rule: MembershipRule
     hasher: PasswordHasher
     notifier: Notifier
+    allow_special_use_domains: bool = False
 
 
 class Service:

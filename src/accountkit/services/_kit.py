@@ -34,6 +34,10 @@ class AccountKit:
             :class:`~accountkit.Outbox`.
         password_hasher: Defaults to :class:`~accountkit.security.Argon2Hasher`; pass
             ``accountkit.testing.CheapPasswordHasher()`` in tests.
+        allow_special_use_domains: Accept e-mail addresses under special-use domains
+            (``.test``, ``.invalid``, ``.local``, ...), which cannot receive mail. Off by
+            default, when such an address raises ``SpecialUseDomain``; turn it on in test
+            suites that use them.
 
     Raises:
         InvalidPolicy: No secret key, a short key, duplicate channel names, or channels that
@@ -55,6 +59,7 @@ class AccountKit:
         clock: Clock | None = None,
         notifier: Notifier | None = None,
         password_hasher: PasswordHasher | None = None,
+        allow_special_use_domains: bool = False,
     ) -> None:
         if isinstance(secret_keys, str | bytes) or not secret_keys:
             raise InvalidPolicy(
@@ -92,6 +97,7 @@ class AccountKit:
             membership_rule=rules.pop(),
             hasher=password_hasher or Argon2Hasher(),
             notifier=self.notifier,
+            allow_special_use_domains=allow_special_use_domains,
         )
         service = Service(context)
         self.registration = RegistrationService(service)

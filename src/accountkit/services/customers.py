@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -21,9 +22,11 @@ from accountkit.domain import (
 )
 from accountkit.domain._ids import new_id
 from accountkit.domain.validation import (
+    MAX_CUSTOMER_NUMBER_LENGTH,
     normalise_email,
     validate_customer_number,
     validate_discount,
+    validate_id,
     validate_name,
     validate_note,
 )
@@ -151,6 +154,8 @@ class CustomerService:
 
     def find_by_number(self, number: str) -> Customer | None:
         """Return the customer with this customer number, or ``None``."""
+        if not _storable_number(number):
+            return None  # no customer can hold it; some stores would refuse the query
         return self._s._read(lambda tx: tx.customers.get_by_number(number))
 
     def _change(
@@ -238,7 +243,9 @@ class CustomerService:
             if email is None
             else DocumentContact(
                 kind=kind,
-                email=normalise_email(email),
+                email=normalise_email(
+                    email, allow_special_use=self._s._ctx.allow_special_use_domains
+                ),
                 contact_person=(
                     None
                     if contact_person is None
@@ -315,13 +322,16 @@ class CustomerService:
         """Create a customer group with its own price list.
 
         Raises:
-            NotPermitted, InvalidName.
+            NotPermitted, InvalidName, InvalidValue (a price list id that is not an id of 1
+            to 200 characters).
         """
         require_staff(actor)
         group = CustomerGroup(
             id=new_id("grp"),
             name=validate_name(name, field="name"),
-            price_list_id=price_list_id,
+            price_list_id=(
+                None if price_list_id is None else validate_id(price_list_id, field="price_list_id")
+            ),
             created_at=self._s._ctx.clock.now(),
         )
 
@@ -518,6 +528,14 @@ class CustomerService:
         return self._s._read(work)
 
 
+def _storable_number(number: str) -> bool:
+    return (
+        isinstance(number, str)
+        and 0 < len(number) <= MAX_CUSTOMER_NUMBER_LENGTH
+        and not any(unicodedata.category(ch)[0] == "C" for ch in number)
+    )
+
+
 _KIND_ORDER = {kind: i for i, kind in enumerate(DocumentKind)}
 
 
@@ -528,4 +546,11 @@ def _kind_order(contact: DocumentContact) -> int:
 def _checked_conditions(conditions: PurchaseConditions | None) -> PurchaseConditions:
     if conditions is None:
         return PurchaseConditions()
-    return attrs.evolve(conditions, discount=validate_discount(conditions.discount))
+    price_list_id = conditions.price_list_id
+    return attrs.evolve(
+        conditions,
+        price_list_id=(
+            None if price_list_id is None else validate_id(price_list_id, field="price_list_id")
+        ),
+        discount=validate_discount(conditions.discount),
+    )

@@ -106,7 +106,7 @@ class RegistrationService:
         ):
             if field in required and value is None:
                 raise MissingField(f"Registration here needs {field.value}.", field=field.value)
-        address = normalise_email(email)
+        address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
         if given is None and family is None:
@@ -114,7 +114,7 @@ class RegistrationService:
         company = _optional_name(company_name, "company_name")
         b2b = policy.registration_mode is RegistrationMode.B2B
         born = validate_birth_date(birth_date, today=self._today())
-        entries = validate_profile(dict(profile or {}))
+        entries = validate_profile({} if profile is None else profile)
         password_hash = self._s._ctx.hasher.hash(check_password(password))
         now = self._s._ctx.clock.now()
         user = User(
@@ -182,7 +182,7 @@ class RegistrationService:
         Raises:
             InvalidEmail, InvalidName, MissingField: Bad input (a guest needs a name).
         """
-        address = normalise_email(email)
+        address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
         if given is None and family is None:
@@ -282,7 +282,7 @@ class RegistrationService:
                 "give neither to stay a guest.",
                 field="password" if password is None else "birth_date",
             )
-        address = normalise_email(email)
+        address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
         if given is None and family is None:

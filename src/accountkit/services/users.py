@@ -47,9 +47,10 @@ class UserService:
         """Return the user with this e-mail address (any case), or ``None``.
 
         Raises:
-            InvalidEmail: The address is malformed.
+            InvalidEmail: The address is malformed (SpecialUseDomain: under ``.test`` and
+                the like, unless the kit allows them).
         """
-        key = lookup_key(email)
+        key = lookup_key(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         return self._s._read(lambda tx: tx.users.get_by_email(key))
 
     def update_profile(
@@ -86,9 +87,11 @@ class UserService:
         if family_name is not None:
             changes["family_name"] = validate_name(family_name, field="family_name")
         if email is not None:
-            changes["email"] = normalise_email(email)
+            changes["email"] = normalise_email(
+                email, allow_special_use=self._s._ctx.allow_special_use_domains
+            )
         if profile is not None:
-            changes["profile"] = validate_profile(dict(profile))
+            changes["profile"] = validate_profile(profile)
 
         def work(tx: Transaction) -> User:
             user = load_user(tx, user_id, expected_version=expected_version)
@@ -136,7 +139,9 @@ class UserService:
         require_staff(actor)
         changes: dict[str, Any] = {}
         if email is not None:
-            changes["email"] = normalise_email(email)
+            changes["email"] = normalise_email(
+                email, allow_special_use=self._s._ctx.allow_special_use_domains
+            )
         if given_name is not None:
             changes["given_name"] = validate_name(given_name, field="given_name")
         if family_name is not None:

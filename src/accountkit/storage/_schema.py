@@ -6,7 +6,7 @@ migration and changing this file to match.
 
 Invariants held by the database itself, not only by the services:
 
-- ``users.email_key`` is unique (the case-folded e-mail; NULL for users without one);
+- ``users.email_key`` is unique (see ``validation.email_key``; NULL for users without one);
 - ``customers.number`` is unique;
 - ``memberships``: one row per (user, customer); at most one row per user with
   ``exclusive`` (memberships made under ONE_CUSTOMER_PER_USER), and at most one with
