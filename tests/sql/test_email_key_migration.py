@@ -1,4 +1,4 @@
-"""Revision 0003 recomputes every stored e-mail key with the rule of ``email_key``: a
+"""Revision 0004 recomputes every stored e-mail key with the rule of ``email_key``: a
 database at 0002 (keys made by ``casefold()``) upgrades to keys that the lookups find."""
 
 from __future__ import annotations

@@ -47,14 +47,14 @@ __all__ = [
 
 
 class UserRepository(Protocol):
-    """Users, unique by the case-folded e-mail key."""
+    """Users, unique by the e-mail identity key (see ``domain.validation.email_key``)."""
 
     def get(self, user_id: str) -> User | None:
         """Return the user with this id, or ``None``."""
         ...
 
     def get_by_email(self, email_key: str) -> User | None:
-        """Return the user whose case-folded e-mail equals ``email_key``, or ``None``."""
+        """Return the user whose e-mail key equals ``email_key``, or ``None``."""
         ...
 
     def lock(self, user_id: str) -> User | None:

@@ -23,7 +23,7 @@ from accountkit.storage._sqltypes import UtcDateTime
 
 __all__ = ["HEAD_REVISION", "Tables", "build_tables"]
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration revision this package knows."""
 
 

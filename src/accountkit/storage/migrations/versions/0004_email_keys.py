@@ -5,8 +5,8 @@ The key of revision 0001 was ``email.casefold()``, which made ``anna@straße.de`
 to different mailboxes. This revision recomputes every stored key with the new rule. The new
 key is finer (two addresses with one new key had one old key), so no live users collide.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from accountkit.storage._migrate import names
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
