@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import attrs
 
+from accountkit.domain._enums import as_enum
 from accountkit.errors import InvalidPolicy
 
 __all__ = [
@@ -93,7 +94,36 @@ class NumberingMode(enum.StrEnum):
     NONE = "none"
 
 
+# One named converter per field: the attrs mypy plugin accepts only named functions.
+def _numbering_mode(value: object) -> NumberingMode:
+    return as_enum(NumberingMode, value, field="numbering.mode", error=InvalidPolicy)
+
+
+def _membership(value: object) -> MembershipRule:
+    return as_enum(MembershipRule, value, field="membership", error=InvalidPolicy)
+
+
+def _registration_mode(value: object) -> RegistrationMode:
+    return as_enum(RegistrationMode, value, field="registration_mode", error=InvalidPolicy)
+
+
+def _registration_access(value: object) -> RegistrationAccess:
+    return as_enum(RegistrationAccess, value, field="registration_access", error=InvalidPolicy)
+
+
+def _guest_checkout(value: object) -> GuestCheckout:
+    return as_enum(GuestCheckout, value, field="guest_checkout", error=InvalidPolicy)
+
+
+def _login_requirement(value: object) -> LoginRequirement:
+    return as_enum(LoginRequirement, value, field="login_requirement", error=InvalidPolicy)
+
+
 def _check_pattern(pattern: str) -> None:
+    if not isinstance(pattern, str):
+        raise InvalidPolicy(
+            "A customer-number pattern is a format string such as 'K-{n:06d}'.", field="numbering"
+        )
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
         sample = pattern.format(n=1)
@@ -123,7 +153,7 @@ class CustomerNumbering:
         'K-001000'
     """
 
-    mode: NumberingMode
+    mode: NumberingMode = attrs.field(converter=_numbering_mode)
     pattern: str = "{n}"
     start: int = 1
 
@@ -133,6 +163,8 @@ class CustomerNumbering:
     def __attrs_post_init__(self) -> None:
         if self.mode is NumberingMode.AUTOMATIC:
             _check_pattern(self.pattern)
+            if not isinstance(self.start, int) or isinstance(self.start, bool):
+                raise InvalidPolicy("A numbering start is a whole number.", field="numbering")
             if self.start < 0:
                 raise InvalidPolicy("A numbering start must be 0 or more.", field="numbering")
 
@@ -151,18 +183,31 @@ CustomerNumbering.NONE = CustomerNumbering(NumberingMode.NONE)
 
 
 def _field_set(fields: Iterable[Field | str]) -> frozenset[Field]:
-    try:
-        return frozenset(Field(f) for f in fields)
-    except ValueError as exc:
+    if isinstance(fields, str) or not isinstance(fields, Iterable):
         raise InvalidPolicy(
-            "required_fields holds a name that is not a Field; use the Field enum.",
+            "required_fields is a set of Field values, such as {Field.BIRTH_DATE}.",
             field="required_fields",
-        ) from exc
+        )
+    return frozenset(
+        as_enum(Field, f, field="required_fields", error=InvalidPolicy) for f in fields
+    )
+
+
+def _numbering(value: object) -> CustomerNumbering:
+    if not isinstance(value, CustomerNumbering):
+        raise InvalidPolicy(
+            "numbering is a CustomerNumbering: CustomerNumbering.AUTOMATIC(pattern, start), "
+            "CustomerNumbering.MANUAL or CustomerNumbering.NONE.",
+            field="numbering",
+        )
+    return value
 
 
 @attrs.frozen(kw_only=True)
 class ShopPolicy:
     """The rules of one storefront. Build it from a preset and adjust with ``attrs.evolve``.
+
+    Enum fields take the member or its exact value (``membership="many_companies"``).
 
     Attributes:
         membership: How many customers a user may belong to.
@@ -174,19 +219,34 @@ class ShopPolicy:
         login_requirement: Whether visitors must sign in to see prices and order.
 
     Raises:
-        InvalidPolicy: The fields contradict each other; the message names them.
+        InvalidPolicy: The fields contradict each other, or one is not of its type (an
+            unknown enum value, a numbering that is not a CustomerNumbering); the message
+            names the field.
     """
 
-    membership: MembershipRule = MembershipRule.ONE_CUSTOMER_PER_USER
-    registration_mode: RegistrationMode = RegistrationMode.B2C
-    registration_access: RegistrationAccess = RegistrationAccess.CLOSED
+    membership: MembershipRule = attrs.field(
+        default=MembershipRule.ONE_CUSTOMER_PER_USER,
+        converter=_membership,
+    )
+    registration_mode: RegistrationMode = attrs.field(
+        default=RegistrationMode.B2C, converter=_registration_mode
+    )
+    registration_access: RegistrationAccess = attrs.field(
+        default=RegistrationAccess.CLOSED,
+        converter=_registration_access,
+    )
     required_fields: frozenset[Field] = attrs.field(
         default=frozenset({Field.GIVEN_NAME, Field.FAMILY_NAME, Field.BIRTH_DATE}),
         converter=_field_set,
     )
-    numbering: CustomerNumbering = CustomerNumbering.NONE
-    guest_checkout: GuestCheckout = GuestCheckout.GUEST_ACCOUNT
-    login_requirement: LoginRequirement = LoginRequirement.NONE
+    numbering: CustomerNumbering = attrs.field(default=CustomerNumbering.NONE, converter=_numbering)
+    guest_checkout: GuestCheckout = attrs.field(
+        default=GuestCheckout.GUEST_ACCOUNT, converter=_guest_checkout
+    )
+    login_requirement: LoginRequirement = attrs.field(
+        default=LoginRequirement.NONE,
+        converter=_login_requirement,
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.registration_mode is RegistrationMode.B2B and Field.COMPANY_NAME not in (
@@ -232,6 +292,10 @@ class SalesChannel:
         name: A short identifier such as ``"web"`` or ``"b2b"``.
         policy: The channel's :class:`ShopPolicy`; defaults to ``ShopPolicy()``.
 
+    Raises:
+        InvalidPolicy: The name is not letters, digits, '-' or '_', or ``policy`` is not a
+            ShopPolicy.
+
     Example:
         >>> SalesChannel("web", ShopPolicy.b2c_open()).name
         'web'
@@ -241,7 +305,17 @@ class SalesChannel:
     policy: ShopPolicy = attrs.field(factory=ShopPolicy)
 
     def __attrs_post_init__(self) -> None:
-        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+        if not isinstance(self.policy, ShopPolicy):
+            raise InvalidPolicy(
+                "A sales channel needs a ShopPolicy, such as ShopPolicy.b2c_open(); "
+                "leave it out for ShopPolicy().",
+                field="policy",
+            )
+        if (
+            not isinstance(self.name, str)
+            or not self.name
+            or not self.name.replace("-", "").replace("_", "").isalnum()
+        ):
             raise InvalidPolicy(
                 "A sales channel name is letters, digits, '-' or '_' (for example 'web').",
                 field="name",
