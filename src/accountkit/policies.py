@@ -95,27 +95,27 @@ class NumberingMode(enum.StrEnum):
 
 
 # One named converter per field: the attrs mypy plugin accepts only named functions.
-def _numbering_mode(value: object) -> NumberingMode:
+def _numbering_mode(value: NumberingMode | str) -> NumberingMode:
     return as_enum(NumberingMode, value, field="numbering.mode", error=InvalidPolicy)
 
 
-def _membership(value: object) -> MembershipRule:
+def _membership(value: MembershipRule | str) -> MembershipRule:
     return as_enum(MembershipRule, value, field="membership", error=InvalidPolicy)
 
 
-def _registration_mode(value: object) -> RegistrationMode:
+def _registration_mode(value: RegistrationMode | str) -> RegistrationMode:
     return as_enum(RegistrationMode, value, field="registration_mode", error=InvalidPolicy)
 
 
-def _registration_access(value: object) -> RegistrationAccess:
+def _registration_access(value: RegistrationAccess | str) -> RegistrationAccess:
     return as_enum(RegistrationAccess, value, field="registration_access", error=InvalidPolicy)
 
 
-def _guest_checkout(value: object) -> GuestCheckout:
+def _guest_checkout(value: GuestCheckout | str) -> GuestCheckout:
     return as_enum(GuestCheckout, value, field="guest_checkout", error=InvalidPolicy)
 
 
-def _login_requirement(value: object) -> LoginRequirement:
+def _login_requirement(value: LoginRequirement | str) -> LoginRequirement:
     return as_enum(LoginRequirement, value, field="login_requirement", error=InvalidPolicy)
 
 
@@ -193,7 +193,7 @@ def _field_set(fields: Iterable[Field | str]) -> frozenset[Field]:
     )
 
 
-def _numbering(value: object) -> CustomerNumbering:
+def _numbering(value: CustomerNumbering) -> CustomerNumbering:
     if not isinstance(value, CustomerNumbering):
         raise InvalidPolicy(
             "numbering is a CustomerNumbering: CustomerNumbering.AUTOMATIC(pattern, start), "

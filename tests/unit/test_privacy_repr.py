@@ -39,7 +39,7 @@ BIRTH_DATES = st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31))
 
 def leaks(text: str, values: list[Any]) -> list[str]:
     """Return every value whose printed forms appear in ``text``."""
-    found = []
+    found: list[str] = []
     for value in values:
         forms = {str(value), repr(value)}
         if isinstance(value, date):
@@ -146,7 +146,7 @@ def messages(draw: st.DrawFn) -> tuple[Message, list[Any]]:
     return message, [recipient]
 
 
-RECORDS = {
+RECORDS: dict[str, st.SearchStrategy[tuple[Any, list[Any]]]] = {
     "User": users(),
     "Customer": customers(),
     "DocumentContact": contacts(),
@@ -191,6 +191,7 @@ def test_json_never_holds_the_password_hash(name: str, data: st.DataObject) -> N
     """The converter's JSON of a user, alone or inside a storefront context, has no hash."""
     record, _ = data.draw(RECORDS[name])
     user = record if isinstance(record, User) else record.user
+    assert isinstance(user, User)
     assert user.password_hash is not None
     text = json.dumps(CONVERTER.unstructure(record))
     assert user.password_hash not in text

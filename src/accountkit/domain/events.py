@@ -28,7 +28,7 @@ MAX_ACTOR_ID_LENGTH = 200
 """Longest accepted actor id (an operator's staff id or a user id), in code points."""
 
 
-def _actor_kind(value: object) -> ActorKind:
+def _actor_kind(value: ActorKind | str) -> ActorKind:
     return as_enum(ActorKind, value, field="actor.kind")
 
 

@@ -160,7 +160,9 @@ def _check_store(store: object) -> None:
             "or MemoryStore().",
             field="store",
         )
-    if not all(callable(getattr(store, name, None)) for name in ("transaction", "close")):
+    if isinstance(store, type) or not all(
+        callable(getattr(store, name, None)) for name in ("transaction", "close")
+    ):
         raise InvalidValue(
             "store must be a store, such as MemoryStore() or SqlStore(url) from "
             "accountkit.storage.",
