@@ -75,7 +75,8 @@ def checked_clock(clock: object) -> Clock:
     """
     from accountkit.errors import InvalidValue
 
-    if not callable(getattr(clock, "now", None)):
+    # A class (``clock=FrozenClock``) has a callable ``now`` too, which fails at the first read.
+    if isinstance(clock, type) or not callable(getattr(clock, "now", None)):
         raise InvalidValue(
             "clock must have a now() method that returns an aware datetime, such as "
             "SystemClock() or FrozenClock(); leave it out for the system time.",

@@ -22,11 +22,13 @@ from accountkit import (
     DocumentKind,
     EventKind,
     Field,
+    FrozenClock,
     GuestCheckout,
     GuestSource,
     LoginRequirement,
     MembershipRule,
     NumberingMode,
+    Outbox,
     RegistrationAccess,
     RegistrationMode,
     Role,
@@ -437,7 +439,7 @@ def test_secret_keys_must_be_text_or_bytes(keys: object) -> None:
         build(secret_keys=keys)
 
 
-@pytest.mark.parametrize("clock", [object(), "utc", datetime.now, 5])
+@pytest.mark.parametrize("clock", [object(), "utc", datetime.now, 5, FrozenClock])
 def test_a_clock_without_now_is_refused(clock: object) -> None:
     """A clock needs a callable now(); anything else raises InvalidValue at construction."""
     with pytest.raises(InvalidValue) as info:
@@ -445,17 +447,18 @@ def test_a_clock_without_now_is_refused(clock: object) -> None:
     assert info.value.field == "clock"
 
 
-@pytest.mark.parametrize("notifier", [object(), "outbox"])
+@pytest.mark.parametrize("notifier", [object(), "outbox", Outbox])
 def test_a_notifier_without_send_is_refused(notifier: object) -> None:
     """A notifier needs a send(message) method."""
     with pytest.raises(InvalidValue):
         build(notifier=notifier)
 
 
-def test_a_hasher_without_hash_and_verify_is_refused() -> None:
-    """A password hasher needs hash() and verify()."""
+@pytest.mark.parametrize("hasher", [object(), CheapPasswordHasher])
+def test_a_hasher_without_hash_and_verify_is_refused(hasher: object) -> None:
+    """A password hasher is an object with hash() and verify() (not its class)."""
     with pytest.raises(InvalidValue):
-        build(password_hasher=object())
+        build(password_hasher=hasher)
 
 
 class _Clock:

@@ -108,14 +108,17 @@ class AccountKit:
         self.store = store
         self.clock: Clock = SystemClock() if clock is None else clock
         services_clock = checked_clock(self.clock)
-        if notifier is not None and not callable(getattr(notifier, "send", None)):
+        if notifier is not None and (
+            isinstance(notifier, type) or not callable(getattr(notifier, "send", None))
+        ):
             raise InvalidValue(
                 "notifier must have a send(message) method, such as Outbox(); leave it out "
                 "for an Outbox.",
                 field="notifier",
             )
-        if password_hasher is not None and not all(
-            callable(getattr(password_hasher, name, None)) for name in ("hash", "verify")
+        if password_hasher is not None and (
+            isinstance(password_hasher, type)
+            or not all(callable(getattr(password_hasher, n, None)) for n in ("hash", "verify"))
         ):
             raise InvalidValue(
                 "password_hasher must have hash() and verify(), such as Argon2Hasher(); "
