@@ -6,17 +6,19 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FrozenClock", "SystemClock", "ensure_utc"]
+__all__ = ["Clock", "FrozenClock", "SystemClock", "checked_clock", "ensure_utc"]
 
 
 def ensure_utc(moment: datetime) -> datetime:
     """Return ``moment`` in UTC; refuse naive datetimes, whose zone is a guess.
 
     Raises:
-        accountkit.errors.InvalidValue: ``moment`` has no time zone.
+        accountkit.errors.InvalidValue: ``moment`` is not a datetime or has no time zone.
     """
     from accountkit.errors import InvalidValue
 
+    if not isinstance(moment, datetime):
+        raise InvalidValue("A time is an aware datetime, such as datetime.now(UTC).", field="time")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue("A time must carry a time zone; use datetime.now(UTC).", field="time")
     return moment.astimezone(UTC)
@@ -29,6 +31,60 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """Return the current time, timezone-aware, in UTC."""
         ...
+
+
+class _CheckedClock:
+    """Wraps the shop's clock so that every time accountkit reads is aware and in UTC.
+
+    A naive time raises at the read, before the unit of work that asked stores anything; an
+    aware time in another zone is converted, so every store keeps the same instant in UTC.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """Return the wrapped clock's time in UTC.
+
+        Raises:
+            accountkit.errors.InvalidValue: The clock returned something other than an
+                aware datetime.
+        """
+        from accountkit.errors import InvalidValue
+
+        moment = self._clock.now()
+        if not isinstance(moment, datetime):
+            raise InvalidValue(
+                "The kit's clock must return a datetime from now(), such as datetime.now(UTC).",
+                field="clock",
+            )
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise InvalidValue(
+                "The kit's clock returned a time without a time zone; return an aware "
+                "datetime, such as datetime.now(UTC).",
+                field="clock",
+            )
+        return moment.astimezone(UTC)
+
+
+def checked_clock(clock: object) -> Clock:
+    """Return ``clock`` wrapped so that every time it gives is checked and made UTC.
+
+    Raises:
+        accountkit.errors.InvalidValue: ``clock`` has no callable ``now()``.
+    """
+    from accountkit.errors import InvalidValue
+
+    # A class (``clock=FrozenClock``) has a callable ``now`` too, which fails at the first read.
+    if isinstance(clock, type) or not callable(getattr(clock, "now", None)):
+        raise InvalidValue(
+            "clock must have a now() method that returns an aware datetime, such as "
+            "SystemClock() or FrozenClock(); leave it out for the system time.",
+            field="clock",
+        )
+    if isinstance(clock, _CheckedClock):
+        return clock
+    return _CheckedClock(clock)  # type: ignore[arg-type]
 
 
 class SystemClock:

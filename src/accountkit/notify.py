@@ -42,7 +42,7 @@ class Message:
     """
 
     kind: MessageKind
-    recipient: str
+    recipient: str = attrs.field(repr=False)  # an e-mail address: kept out of logs
     user_id: str
     link: str | None = None
     created_at: datetime

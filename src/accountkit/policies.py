@@ -18,6 +18,7 @@ from typing import ClassVar
 
 import attrs
 
+from accountkit.domain._enums import as_enum
 from accountkit.domain.validation import MAX_CUSTOMER_NUMBER_LENGTH
 from accountkit.errors import InvalidPolicy
 
@@ -95,6 +96,31 @@ class NumberingMode(enum.StrEnum):
     NONE = "none"
 
 
+# One named converter per field: the attrs mypy plugin accepts only named functions.
+def _numbering_mode(value: NumberingMode | str) -> NumberingMode:
+    return as_enum(NumberingMode, value, field="numbering.mode", error=InvalidPolicy)
+
+
+def _membership(value: MembershipRule | str) -> MembershipRule:
+    return as_enum(MembershipRule, value, field="membership", error=InvalidPolicy)
+
+
+def _registration_mode(value: RegistrationMode | str) -> RegistrationMode:
+    return as_enum(RegistrationMode, value, field="registration_mode", error=InvalidPolicy)
+
+
+def _registration_access(value: RegistrationAccess | str) -> RegistrationAccess:
+    return as_enum(RegistrationAccess, value, field="registration_access", error=InvalidPolicy)
+
+
+def _guest_checkout(value: GuestCheckout | str) -> GuestCheckout:
+    return as_enum(GuestCheckout, value, field="guest_checkout", error=InvalidPolicy)
+
+
+def _login_requirement(value: LoginRequirement | str) -> LoginRequirement:
+    return as_enum(LoginRequirement, value, field="login_requirement", error=InvalidPolicy)
+
+
 def _check_pattern(pattern: str, start: int) -> None:
     if not isinstance(pattern, str) or not isinstance(start, int) or isinstance(start, bool):
         raise InvalidPolicy(
@@ -140,7 +166,7 @@ class CustomerNumbering:
         'K-001000'
     """
 
-    mode: NumberingMode
+    mode: NumberingMode = attrs.field(converter=_numbering_mode)
     pattern: str = "{n}"
     start: int = 1
 
@@ -197,18 +223,31 @@ CustomerNumbering.NONE = CustomerNumbering(NumberingMode.NONE)
 
 
 def _field_set(fields: Iterable[Field | str]) -> frozenset[Field]:
-    try:
-        return frozenset(Field(f) for f in fields)
-    except ValueError as exc:
+    if isinstance(fields, str) or not isinstance(fields, Iterable):
         raise InvalidPolicy(
-            "required_fields holds a name that is not a Field; use the Field enum.",
+            "required_fields is a set of Field values, such as {Field.BIRTH_DATE}.",
             field="required_fields",
-        ) from exc
+        )
+    return frozenset(
+        as_enum(Field, f, field="required_fields", error=InvalidPolicy) for f in fields
+    )
+
+
+def _numbering(value: CustomerNumbering) -> CustomerNumbering:
+    if not isinstance(value, CustomerNumbering):
+        raise InvalidPolicy(
+            "numbering is a CustomerNumbering: CustomerNumbering.AUTOMATIC(pattern, start), "
+            "CustomerNumbering.MANUAL or CustomerNumbering.NONE.",
+            field="numbering",
+        )
+    return value
 
 
 @attrs.frozen(kw_only=True)
 class ShopPolicy:
     """The rules of one storefront. Build it from a preset and adjust with ``attrs.evolve``.
+
+    Enum fields take the member or its exact value (``membership="many_companies"``).
 
     Attributes:
         membership: How many customers a user may belong to.
@@ -220,19 +259,34 @@ class ShopPolicy:
         login_requirement: Whether visitors must sign in to see prices and order.
 
     Raises:
-        InvalidPolicy: The fields contradict each other; the message names them.
+        InvalidPolicy: The fields contradict each other, or one is not of its type (an
+            unknown enum value, a numbering that is not a CustomerNumbering); the message
+            names the field.
     """
 
-    membership: MembershipRule = MembershipRule.ONE_CUSTOMER_PER_USER
-    registration_mode: RegistrationMode = RegistrationMode.B2C
-    registration_access: RegistrationAccess = RegistrationAccess.CLOSED
+    membership: MembershipRule = attrs.field(
+        default=MembershipRule.ONE_CUSTOMER_PER_USER,
+        converter=_membership,
+    )
+    registration_mode: RegistrationMode = attrs.field(
+        default=RegistrationMode.B2C, converter=_registration_mode
+    )
+    registration_access: RegistrationAccess = attrs.field(
+        default=RegistrationAccess.CLOSED,
+        converter=_registration_access,
+    )
     required_fields: frozenset[Field] = attrs.field(
         default=frozenset({Field.GIVEN_NAME, Field.FAMILY_NAME, Field.BIRTH_DATE}),
         converter=_field_set,
     )
-    numbering: CustomerNumbering = CustomerNumbering.NONE
-    guest_checkout: GuestCheckout = GuestCheckout.GUEST_ACCOUNT
-    login_requirement: LoginRequirement = LoginRequirement.NONE
+    numbering: CustomerNumbering = attrs.field(default=CustomerNumbering.NONE, converter=_numbering)
+    guest_checkout: GuestCheckout = attrs.field(
+        default=GuestCheckout.GUEST_ACCOUNT, converter=_guest_checkout
+    )
+    login_requirement: LoginRequirement = attrs.field(
+        default=LoginRequirement.NONE,
+        converter=_login_requirement,
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.registration_mode is RegistrationMode.B2B and Field.COMPANY_NAME not in (
@@ -278,6 +332,10 @@ class SalesChannel:
         name: A short identifier such as ``"web"`` or ``"b2b"``.
         policy: The channel's :class:`ShopPolicy`; defaults to ``ShopPolicy()``.
 
+    Raises:
+        InvalidPolicy: The name is not letters, digits, '-' or '_', or ``policy`` is not a
+            ShopPolicy.
+
     Example:
         >>> SalesChannel("web", ShopPolicy.b2c_open()).name
         'web'
@@ -287,7 +345,17 @@ class SalesChannel:
     policy: ShopPolicy = attrs.field(factory=ShopPolicy)
 
     def __attrs_post_init__(self) -> None:
-        if not self.name or not self.name.replace("-", "").replace("_", "").isalnum():
+        if not isinstance(self.policy, ShopPolicy):
+            raise InvalidPolicy(
+                "A sales channel needs a ShopPolicy, such as ShopPolicy.b2c_open(); "
+                "leave it out for ShopPolicy().",
+                field="policy",
+            )
+        if (
+            not isinstance(self.name, str)
+            or not self.name
+            or not self.name.replace("-", "").replace("_", "").isalnum()
+        ):
             raise InvalidPolicy(
                 "A sales channel name is letters, digits, '-' or '_' (for example 'web').",
                 field="name",

@@ -54,11 +54,13 @@ MOMENTS = st.datetimes(
 DISCOUNTS = st.decimals(min_value=0, max_value=100, allow_nan=False, allow_infinity=False)
 STRING_MAPS = st.dictionaries(TEXT, TEXT, max_size=5)
 
+# Actor ids are 1..200 characters without control characters or lone surrogates.
+ACTOR_IDS = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=30)
 ACTORS = st.one_of(
-    st.builds(Actor.operator, TEXT),
+    st.builds(Actor.operator, ACTOR_IDS),
     st.builds(Actor.user, IDS),
     st.just(Actor.system()),
-    st.builds(Actor, st.sampled_from(ActorKind), OPTIONAL_TEXT),
+    st.builds(Actor, st.sampled_from([ActorKind.OPERATOR, ActorKind.USER]), ACTOR_IDS),
 )
 ADDRESSES = st.builds(
     Address,
@@ -86,7 +88,8 @@ USERS = st.builds(
     given_name=OPTIONAL_TEXT,
     family_name=OPTIONAL_TEXT,
     birth_date=st.none() | st.dates(),
-    password_hash=OPTIONAL_TEXT,
+    # JSON never carries the hash (test_privacy_repr.py), so only users without one round-trip.
+    password_hash=st.none(),
     must_complete_profile=st.booleans(),
     profile=STRING_MAPS,
     security_version=st.integers(min_value=0, max_value=2**31),

@@ -13,6 +13,8 @@ __all__ = ["Address"]
 class Address:
     """A postal address, as printed on a label.
 
+    Every line is personal data, so its ``repr`` shows the country only.
+
     Attributes:
         name: The recipient's name line.
         street: Street and house number.
@@ -23,13 +25,13 @@ class Address:
         extra: A further line (c/o, floor), if any.
     """
 
-    name: str
-    street: str
-    postal_code: str
-    city: str
+    name: str = attrs.field(repr=False)
+    street: str = attrs.field(repr=False)
+    postal_code: str = attrs.field(repr=False)
+    city: str = attrs.field(repr=False)
     country: str
-    company: str | None = None
-    extra: str | None = None
+    company: str | None = attrs.field(default=None, repr=False)
+    extra: str | None = attrs.field(default=None, repr=False)
 
     def key(self) -> str:
         """A normalised form that makes two spellings of one address compare equal."""

@@ -68,11 +68,14 @@ class PurchaseConditions:
 
 @attrs.frozen(kw_only=True)
 class DocumentContact:
-    """Where documents of one kind go: an e-mail address and a contact person."""
+    """Where documents of one kind go: an e-mail address and a contact person.
+
+    Its ``repr`` shows the kind only.
+    """
 
     kind: DocumentKind
-    email: str
-    contact_person: str | None = None
+    email: str = attrs.field(repr=False)
+    contact_person: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -89,6 +92,9 @@ class CustomerGroup:
 class Customer:
     """The party that buys: holds the number, conditions and document contacts.
 
+    Its ``repr`` shows id, kind and number only (the name, contacts and note may be
+    personal data).
+
     Attributes:
         id: Opaque id.
         kind: PERSONAL or BUSINESS.
@@ -104,16 +110,16 @@ class Customer:
 
     id: str
     kind: CustomerKind
-    name: str
+    name: str = attrs.field(repr=False)
     number: str | None = None
-    group_id: str | None = None
-    conditions: PurchaseConditions = PurchaseConditions()
-    document_contacts: tuple[DocumentContact, ...] = ()
-    note: str = ""
-    channel: str
-    version: int = 0
-    created_at: datetime
-    updated_at: datetime
+    group_id: str | None = attrs.field(default=None, repr=False)
+    conditions: PurchaseConditions = attrs.field(default=PurchaseConditions(), repr=False)
+    document_contacts: tuple[DocumentContact, ...] = attrs.field(default=(), repr=False)
+    note: str = attrs.field(default="", repr=False)
+    channel: str = attrs.field(repr=False)
+    version: int = attrs.field(default=0, repr=False)
+    created_at: datetime = attrs.field(repr=False)
+    updated_at: datetime = attrs.field(repr=False)
 
     def document_contact(self, kind: DocumentKind) -> DocumentContact | None:
         """Return the contact for documents of ``kind``, or ``None``."""

@@ -45,6 +45,8 @@ class User:
     """A person who can sign in.
 
     Records are values: change one with :func:`attrs.evolve` inside a service, never in place.
+    Its ``repr`` shows ids, tier, status and counters only: no e-mail, name, birth date,
+    profile value or hash. ``make_converter()`` never writes the password hash.
 
     Attributes:
         id: Opaque id.
@@ -67,13 +69,16 @@ class User:
     id: str
     tier: UserTier
     status: UserStatus = UserStatus.ACTIVE
-    email: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    birth_date: date | None = None
+    # Personal data and the hash stay out of repr, so that logs and tracebacks carry none.
+    email: str | None = attrs.field(default=None, repr=False)
+    given_name: str | None = attrs.field(default=None, repr=False)
+    family_name: str | None = attrs.field(default=None, repr=False)
+    birth_date: date | None = attrs.field(default=None, repr=False)
     password_hash: str | None = attrs.field(default=None, repr=False)
     must_complete_profile: bool = False
-    profile: Mapping[str, str] = attrs.field(factory=dict, converter=frozen_mapping, hash=False)
+    profile: Mapping[str, str] = attrs.field(
+        factory=dict, converter=frozen_mapping, hash=False, repr=False
+    )
     security_version: int = 0
     version: int = 0
     created_at: datetime

@@ -9,14 +9,16 @@ from typing import TypeVar
 import attrs
 
 from accountkit._clock import Clock
-from accountkit.domain import Actor, Event, EventKind, User
+from accountkit.domain import Actor, ActorKind, Event, EventKind, User
 from accountkit.domain._ids import new_id
 from accountkit.errors import (
     ChannelNotFound,
     ConcurrentUpdate,
     DatabaseBusy,
     DatabaseUnavailable,
+    InvalidValue,
     NotPermitted,
+    UserDisabled,
     UserNotFound,
 )
 from accountkit.notify import Notifier
@@ -148,16 +150,40 @@ def _active_customer_id(tx: Transaction, user_id: str) -> str | None:
     return None
 
 
+def check_actor(actor: object) -> Actor:
+    """Return ``actor`` if it is an :class:`Actor`; refuse anything else (None, a string).
+
+    Raises:
+        InvalidValue: ``actor`` is not an Actor; the message says how to make one.
+    """
+    if not isinstance(actor, Actor):
+        raise InvalidValue(
+            "actor must be an Actor: Actor.operator(staff_id), Actor.user(user_id) or "
+            "Actor.system().",
+            field="actor",
+        )
+    return actor
+
+
 def require_staff(actor: Actor) -> None:
     """Refuse a change that only the operator (or the system) may make."""
-    if not actor.is_staff:
+    if not check_actor(actor).is_staff:
         raise NotPermitted()
 
 
 def require_self_or_staff(actor: Actor, user_id: str) -> None:
     """Refuse a change to a user made by another user."""
-    if not actor.is_staff and actor.id != user_id:
+    if not check_actor(actor).is_staff and actor.id != user_id:
         raise NotPermitted("A user may change only their own account.")
+
+
+def require_active_self(actor: Actor, user: User) -> None:
+    """Refuse a user acting as themself while DISABLED or PENDING_APPROVAL.
+
+    Staff may still act on such a user (to correct data before enabling them).
+    """
+    if actor.kind is ActorKind.USER and actor.id == user.id and not user.is_active:
+        raise UserDisabled()
 
 
 def load_user(tx: Transaction, user_id: str, *, expected_version: int | None = None) -> User:

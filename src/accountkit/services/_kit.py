@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from accountkit._clock import Clock, SystemClock
-from accountkit.errors import InvalidPolicy
+from accountkit._clock import Clock, SystemClock, checked_clock
+from accountkit.errors import InvalidPolicy, InvalidValue
 from accountkit.notify import Notifier, Outbox
 from accountkit.policies import SalesChannel, ShopPolicy
 from accountkit.security.passwords import Argon2Hasher, PasswordHasher
@@ -40,8 +40,16 @@ class AccountKit:
             suites that use them.
 
     Raises:
-        InvalidPolicy: No secret key, a short key, duplicate channel names, or channels that
-            disagree on the membership rule (memberships are shop-wide, since a user is).
+        InvalidPolicy: No secret key, a short key, a channel that is not a SalesChannel,
+            duplicate channel names, or channels that disagree on the membership rule
+            (memberships are shop-wide, since a user is; a shop with B2C and B2B channels
+            gives every channel ``membership=MembershipRule.MANY_COMPANIES``).
+        InvalidValue: ``store`` is not a store (for example a URL string: pass
+            ``SqlStore(url)``), ``clock`` has no ``now()``, ``notifier`` no ``send()`` or
+            ``password_hasher`` no ``hash()`` and ``verify()``.
+
+    Every time the services read from ``clock`` is checked: a naive time raises InvalidValue
+    (nothing is stored), an aware time in another zone is converted to UTC.
 
     Example:
         >>> kit = AccountKit(store=MemoryStore(), secret_keys=["k" * 32],
@@ -61,17 +69,32 @@ class AccountKit:
         password_hasher: PasswordHasher | None = None,
         allow_special_use_domains: bool = False,
     ) -> None:
+        _check_store(store)
         if isinstance(secret_keys, str | bytes) or not secret_keys:
             raise InvalidPolicy(
                 "secret_keys is a list of keys, oldest first; give at least one.",
                 field="secret_keys",
+            )
+        if any(not isinstance(key, str | bytes) for key in secret_keys):
+            raise InvalidPolicy(
+                "Each secret key is a str or bytes, oldest first.", field="secret_keys"
             )
         if any(len(key) < 8 for key in secret_keys):
             raise InvalidPolicy(
                 "Each secret key needs at least 8 characters; use 32 random bytes.",
                 field="secret_keys",
             )
+        if isinstance(channels, SalesChannel | str):
+            raise InvalidPolicy(
+                "channels is a list of SalesChannel, such as [SalesChannel('web')].",
+                field="channels",
+            )
         channel_list = list(channels) if channels else [SalesChannel("web", ShopPolicy())]
+        if any(not isinstance(c, SalesChannel) for c in channel_list):
+            raise InvalidPolicy(
+                "Each channel is a SalesChannel, such as SalesChannel('web', ShopPolicy()).",
+                field="channels",
+            )
         names = [c.name for c in channel_list]
         if len(set(names)) != len(names):
             raise InvalidPolicy("Two sales channels have the same name.", field="channels")
@@ -79,19 +102,39 @@ class AccountKit:
         if len(rules) != 1:
             raise InvalidPolicy(
                 "All channels must share one membership rule: a user and their memberships "
-                "belong to the whole shop.",
+                "belong to the whole shop. To run B2C and B2B channels in one shop, give every "
+                "channel's policy membership=MembershipRule.MANY_COMPANIES (a B2C user then "
+                "simply has one customer or none); or run two kits on separate stores.",
                 field="channels",
             )
         self.secret_keys: tuple[bytes, ...] = tuple(
             k.encode() if isinstance(k, str) else bytes(k) for k in secret_keys
         )
         self.store = store
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = SystemClock() if clock is None else clock
+        services_clock = checked_clock(self.clock)
+        if notifier is not None and (
+            isinstance(notifier, type) or not callable(getattr(notifier, "send", None))
+        ):
+            raise InvalidValue(
+                "notifier must have a send(message) method, such as Outbox(); leave it out "
+                "for an Outbox.",
+                field="notifier",
+            )
+        if password_hasher is not None and (
+            isinstance(password_hasher, type)
+            or not all(callable(getattr(password_hasher, n, None)) for n in ("hash", "verify"))
+        ):
+            raise InvalidValue(
+                "password_hasher must have hash() and verify(), such as Argon2Hasher(); "
+                "leave it out for the default.",
+                field="password_hasher",
+            )
         self.notifier: Notifier = notifier or Outbox()
         self.channels: dict[str, SalesChannel] = {c.name: c for c in channel_list}
         context = Context(
             store=store,
-            clock=self.clock,
+            clock=services_clock,
             channels=self.channels,
             default_channel=channel_list[0].name,
             membership_rule=rules.pop(),
@@ -117,3 +160,20 @@ class AccountKit:
 
     def __repr__(self) -> str:
         return f"AccountKit(store={type(self.store).__name__}, channels={list(self.channels)})"
+
+
+def _check_store(store: object) -> None:
+    if isinstance(store, str):
+        raise InvalidValue(
+            "store is a store object, not a URL: pass SqlStore(url) (from accountkit.storage) "
+            "or MemoryStore().",
+            field="store",
+        )
+    if isinstance(store, type) or not all(
+        callable(getattr(store, name, None)) for name in ("transaction", "close")
+    ):
+        raise InvalidValue(
+            "store must be a store, such as MemoryStore() or SqlStore(url) from "
+            "accountkit.storage.",
+            field="store",
+        )

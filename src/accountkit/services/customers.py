@@ -20,6 +20,7 @@ from accountkit.domain import (
     Role,
     User,
 )
+from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.validation import (
     MAX_CUSTOMER_NUMBER_LENGTH,
@@ -34,11 +35,17 @@ from accountkit.errors import (
     ConcurrentUpdate,
     CustomerNotFound,
     GroupNotFound,
+    InvalidValue,
     MembershipNotFound,
     NotAMember,
     UserNotFound,
 )
-from accountkit.services._base import Service, require_self_or_staff, require_staff
+from accountkit.services._base import (
+    Service,
+    require_active_self,
+    require_self_or_staff,
+    require_staff,
+)
 from accountkit.services._rules import activate_oldest, add_membership, new_customer
 from accountkit.storage._protocols import Transaction
 
@@ -123,10 +130,13 @@ class CustomerService:
             channel: The sales channel; defaults to the kit's first channel.
 
         Raises:
-            NotPermitted, InvalidName, InvalidCustomerNumber, InvalidValue,
-            CustomerNumberTaken, GroupNotFound, ChannelNotFound.
+            InvalidValue: ``kind`` is neither a CustomerKind nor one of its values, or
+                ``actor`` is not an Actor.
+            NotPermitted, InvalidName, InvalidCustomerNumber, CustomerNumberTaken,
+            GroupNotFound, ChannelNotFound.
         """
         require_staff(actor)
+        kind = as_enum(CustomerKind, kind, field="kind")
         ch = self._s._channel(channel)
         display = validate_name(name, field="name")
         checked = _checked_conditions(conditions)
@@ -236,8 +246,10 @@ class CustomerService:
         """Set where documents of ``kind`` go; ``email=None`` removes that contact.
 
         Raises:
+            InvalidValue: ``kind`` is neither a DocumentKind nor one of its values.
             NotPermitted, CustomerNotFound, InvalidEmail, InvalidName, ConcurrentUpdate.
         """
+        kind = as_enum(DocumentKind, kind, field="kind")
         contact = (
             None
             if email is None
@@ -374,11 +386,13 @@ class CustomerService:
 
         Raises:
             NotPermitted: ``actor`` is a user (users never assign themselves).
+            InvalidValue: ``role`` is neither a Role nor one of its values.
             MembershipConflict: Under ONE_CUSTOMER_PER_USER the user belongs to a customer
                 already; ``exc.customer_id`` names it. Also when the pair exists.
             UserNotFound, CustomerNotFound.
         """
         require_staff(actor)
+        role = as_enum(Role, role, field="role")
 
         def work(tx: Transaction) -> Membership:
             _lock_user(tx, user_id)
@@ -391,7 +405,9 @@ class CustomerService:
 
     def remove_user(self, actor: Actor, user_id: str, customer_id: str) -> None:
         """Remove a user from a customer. If it was their active company, their oldest
-        other membership becomes active.
+        other membership becomes active, and that customer's history gets a
+        ``company_switched`` event with data ``{"from": customer_id, "reason":
+        "membership_removed"}``.
 
         Raises:
             NotPermitted, MembershipNotFound.
@@ -403,7 +419,7 @@ class CustomerService:
             if tx.memberships.get(user_id, customer_id) is None:
                 raise MembershipNotFound()
             tx.memberships.remove(user_id, customer_id)
-            activate_oldest(tx, tx.memberships.for_user(user_id))
+            activated = activate_oldest(tx, tx.memberships.for_user(user_id))
             self._s._record(
                 tx,
                 EventKind.MEMBERSHIP_REMOVED,
@@ -411,6 +427,15 @@ class CustomerService:
                 user_id=user_id,
                 customer_id=customer_id,
             )
+            if activated is not None:
+                self._s._record(
+                    tx,
+                    EventKind.COMPANY_SWITCHED,
+                    actor,
+                    user_id=user_id,
+                    customer_id=activated.customer_id,
+                    data={"from": customer_id, "reason": "membership_removed"},
+                )
 
         self._s._write(work)
 
@@ -418,9 +443,11 @@ class CustomerService:
         """Change a user's role at a customer.
 
         Raises:
+            InvalidValue: ``role`` is neither a Role nor one of its values.
             NotPermitted, MembershipNotFound.
         """
         require_staff(actor)
+        role = as_enum(Role, role, field="role")
 
         def work(tx: Transaction) -> Membership:
             tx.users.lock(user_id)
@@ -446,25 +473,30 @@ class CustomerService:
         """Make ``customer_id`` the company the user acts for (MANY_COMPANIES).
 
         The user themself or the operator may switch, only to a customer the user belongs
-        to. Switching to the active company changes nothing.
+        to. Switching to the active company changes nothing. The event (filed under the new
+        company) has data ``{"from": previous_customer_id}`` (``""`` when there was none).
 
         Raises:
             NotPermitted: Another user acts.
+            UserDisabled: The user acts as themself while DISABLED or PENDING_APPROVAL
+                (the operator may still switch for them).
             NotAMember: The user does not belong to that customer.
             UserNotFound.
         """
         require_self_or_staff(actor, user_id)
 
         def work(tx: Transaction) -> Membership:
-            _lock_user(tx, user_id)
+            require_active_self(actor, _lock_user(tx, user_id))
             memberships = tx.memberships.for_user(user_id)
             target = next((m for m in memberships if m.customer_id == customer_id), None)
             if target is None:
                 raise NotAMember()
             if target.active:
                 return target
+            previous = ""
             for m in memberships:
                 if m.active:
+                    previous = m.customer_id
                     tx.memberships.update(attrs.evolve(m, active=False))
             switched = tx.memberships.update(attrs.evolve(target, active=True))
             self._s._record(
@@ -473,6 +505,7 @@ class CustomerService:
                 actor,
                 user_id=user_id,
                 customer_id=customer_id,
+                data={"from": previous},
             )
             return switched
 
@@ -546,6 +579,11 @@ def _kind_order(contact: DocumentContact) -> int:
 def _checked_conditions(conditions: PurchaseConditions | None) -> PurchaseConditions:
     if conditions is None:
         return PurchaseConditions()
+    if not isinstance(conditions, PurchaseConditions):
+        raise InvalidValue(
+            "conditions must be PurchaseConditions(price_list_id=..., discount=...).",
+            field="conditions",
+        )
     price_list_id = conditions.price_list_id
     return attrs.evolve(
         conditions,

@@ -9,6 +9,7 @@ from datetime import date
 import attrs
 
 from accountkit.domain import Actor, CustomerKind, EventKind, Role, User, UserStatus, UserTier
+from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.validation import (
     email_key,
@@ -176,12 +177,14 @@ class RegistrationService:
 
         Returns:
             The guest, new or reused; ``None`` when the e-mail belongs to a BLANK or FULL
-            account. Then keep the order as a not-signed-in order and tell the visitor
-            nothing about that account.
+            account, or to a guest who is DISABLED (or pending). Then keep the order as a
+            not-signed-in order and tell the visitor nothing about that account.
 
         Raises:
             InvalidEmail, InvalidName, MissingField: Bad input (a guest needs a name).
+            InvalidValue: ``source`` is neither a GuestSource nor one of its values.
         """
+        source = as_enum(GuestSource, source, field="source")
         address = normalise_email(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         given = _optional_name(given_name, "given_name")
         family = _optional_name(family_name, "family_name")
@@ -191,7 +194,9 @@ class RegistrationService:
         def work(tx: Transaction) -> User | None:
             existing = tx.users.get_by_email(email_key(address))
             if existing is not None:
-                return existing if existing.tier is UserTier.GUEST else None
+                # A disabled guest's order stays without an account, like a full user's.
+                reuse = existing.tier is UserTier.GUEST and existing.is_active
+                return existing if reuse else None
             now = self._s._ctx.clock.now()
             user = tx.users.add(
                 User(
@@ -274,7 +279,7 @@ class RegistrationService:
             MissingField: Only one of password and birth date, or no name.
             EmailTaken: Another user has the e-mail.
         """
-        actor = actor or Actor.user(user_id)
+        actor = Actor.user(user_id) if actor is None else actor
         require_self_or_staff(actor, user_id)
         if (password is None) != (birth_date is None):
             raise MissingField(
@@ -332,7 +337,7 @@ class RegistrationService:
             UserDisabled: The user is disabled.
             InvalidPassword, InvalidBirthDate: Bad input; nothing changes.
         """
-        actor = actor or Actor.user(user_id)
+        actor = Actor.user(user_id) if actor is None else actor
         require_self_or_staff(actor, user_id)
         born = validate_birth_date(birth_date, today=self._today())
         password_hash = self._s._ctx.hasher.hash(check_password(password))

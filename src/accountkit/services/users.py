@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from accountkit.domain import Actor, EventKind, User, UserStatus, UserTier
+from accountkit.domain._enums import as_enum
 from accountkit.domain.validation import (
     lookup_key,
     normalise_email,
@@ -20,6 +21,7 @@ from accountkit.security.passwords import check_password
 from accountkit.services._base import (
     Service,
     load_user,
+    require_active_self,
     require_self_or_staff,
     require_staff,
 )
@@ -77,8 +79,10 @@ class UserService:
 
         Raises:
             NotPermitted: Another user acts.
-            UserNotFound, InvalidName, InvalidEmail, InvalidValue, EmailTaken,
-            ConcurrentUpdate.
+            UserDisabled: The user acts as themself while DISABLED or PENDING_APPROVAL
+                (the operator may still change them).
+            InvalidValue: ``actor`` is not an Actor, or a value is out of range.
+            UserNotFound, InvalidName, InvalidEmail, EmailTaken, ConcurrentUpdate.
         """
         require_self_or_staff(actor, user_id)
         changes: dict[str, Any] = {}
@@ -95,6 +99,7 @@ class UserService:
 
         def work(tx: Transaction) -> User:
             user = load_user(tx, user_id, expected_version=expected_version)
+            require_active_self(actor, user)
             updated = attrs.evolve(user, **changes)
             if updated == user:
                 return user
@@ -128,15 +133,18 @@ class UserService:
         To FULL the user needs an e-mail, a name, a password and a birth date: pass what the
         user lacks. To GUEST the password is dropped. To BLANK the password and birth date
         are dropped and the user must complete the profile again. Setting the tier a user
-        has changes nothing.
+        has changes nothing. ``tier`` is a :class:`UserTier` or its value (``"full"``).
 
         Raises:
             NotPermitted: ``actor`` is a user.
+            InvalidValue: ``tier`` is neither a UserTier nor one of its values, or ``actor``
+                is not an Actor.
             MissingField: The new tier needs data the user lacks; the message names it.
             UserNotFound, InvalidEmail, InvalidName, InvalidPassword, InvalidBirthDate,
             EmailTaken.
         """
         require_staff(actor)
+        tier = as_enum(UserTier, tier, field="tier")
         changes: dict[str, Any] = {}
         if email is not None:
             changes["email"] = normalise_email(

@@ -43,7 +43,15 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # SqlStore is imported on first use, so that MemoryStore works without SQLAlchemy.
     if name in ("SqlStore", "migrate"):
-        from accountkit.storage import sql
-
+        try:
+            from accountkit.storage import sql
+        except ModuleNotFoundError as exc:
+            if exc.name is None or exc.name.partition(".")[0] != "sqlalchemy":
+                raise
+            raise ImportError(
+                f"{name} needs SQLAlchemy, which comes with the sql extra: "
+                "pip install 'accountkit[sql]' (and 'accountkit[sql,postgres]' for PostgreSQL).",
+                name=f"{__name__}.sql",
+            ) from exc
         return getattr(sql, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

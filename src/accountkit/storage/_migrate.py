@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+# Alembic is imported inside the functions: importing SqlStore must not load it, since most
+# processes open a database that is already at the newest revision.
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from alembic.config import Config
 
 __all__ = ["current_revision", "head_revision", "is_known", "names", "upgrade"]
 
@@ -16,6 +17,8 @@ _SCRIPTS = Path(__file__).parent / "migrations"
 
 
 def _config(prefix: str, schema: str | None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     config.attributes["prefix"] = prefix
@@ -33,6 +36,8 @@ def names() -> tuple[str, str | None]:
 
 def head_revision() -> str:
     """The newest revision shipped with this package."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config("", None)).get_current_head()
     assert head is not None
     return head
@@ -40,12 +45,16 @@ def head_revision() -> str:
 
 def is_known(revision: str) -> bool:
     """Whether this package ships ``revision`` (False for one made by a newer accountkit)."""
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(_config("", None))
     return any(script.revision == revision for script in scripts.walk_revisions())
 
 
 def current_revision(connection: sa.Connection, prefix: str, schema: str | None) -> str | None:
     """The revision the database is at, or ``None`` for a database without accountkit."""
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(
         connection,
         opts={"version_table": f"{prefix}alembic_version", "version_table_schema": schema},
@@ -59,6 +68,8 @@ def upgrade(
     """Bring the database to ``revision`` (default: the newest), inside the connection's
     transaction. The caller has checked that the current revision is one this package
     knows (``sql._run_migrations``)."""
+    from alembic import command
+
     config = _config(prefix, schema)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)

@@ -37,7 +37,6 @@ from sqlalchemy.pool import StaticPool
 
 from accountkit.domain import (
     Actor,
-    ActorKind,
     Customer,
     CustomerGroup,
     CustomerKind,
@@ -391,7 +390,7 @@ def _membership(row: Sequence[Any]) -> Membership:
         customer_id=customer_id,
         role=Role(role),
         active=bool(active),
-        assigned_by=Actor(ActorKind(by_kind), by_id),
+        assigned_by=Actor._restore(by_kind, by_id),
         assigned_at=assigned_at,
         version=version,
     )
@@ -420,7 +419,7 @@ def _event(row: Sequence[Any]) -> Event:
     return Event(
         id=id_,
         at=at,
-        actor=Actor(ActorKind(actor_kind), actor_id),
+        actor=Actor._restore(actor_kind, actor_id),
         kind=EventKind(kind),
         user_id=user_id,
         customer_id=customer_id,
