@@ -112,7 +112,47 @@ def open_store(kind: str, folder: Path) -> tuple[Store, Callable[[], None]]:
                 _drop_schema(schema)
 
         return postgres, cleanup
+    if kind == "postgres_icu":
+        return _icu_store()
     raise AssertionError(f"unknown store kind {kind!r}")
+
+
+def _icu_store() -> tuple[Store, Callable[[], None]]:
+    """A SqlStore in a database of its own whose default collation is ICU English, as many
+    servers have: SQL's ORDER BY there is not code-point order. Dropped on cleanup."""
+    import sqlalchemy as sa
+
+    from accountkit.storage import SqlStore
+
+    assert POSTGRES_URL is not None
+    name = f"t_diff_icu_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+    def drop() -> None:
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            admin.dispose()
+
+    with admin.connect() as conn:
+        conn.exec_driver_sql(
+            f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
+            "ICU_LOCALE 'en' LOCALE 'C.UTF-8'"
+        )
+    try:
+        store = SqlStore(sa.make_url(POSTGRES_URL).set(database=name).render_as_string(False))
+    except BaseException:
+        drop()
+        raise
+
+    def cleanup() -> None:
+        try:
+            store.close()
+        finally:
+            drop()
+
+    return store, cleanup
 
 
 def _check_times(value: object, where: str) -> None:

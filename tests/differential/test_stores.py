@@ -55,7 +55,9 @@ from accountkit import (
 from accountkit.policies import Field
 from tests.differential._harness import START, Kits, Outcome, ShiftingClock
 
-MACHINE_SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None)
+MACHINE_SETTINGS = settings(
+    max_examples=20, stateful_step_count=30, deadline=None, report_multiple_bugs=False
+)
 
 TODAY = START.date()
 PASSWORD = "correct horse battery"
