@@ -214,9 +214,15 @@ def capture(where: str, call: Callable[[], object]) -> tuple[Outcome, object]:
     return ("ok", normalise(result, where)), result
 
 
-def _short(outcome: Outcome) -> str:
-    text = repr(outcome)
-    return text if len(text) <= 400 else f"{text[:400]}... ({len(text)} characters)"
+def _short(outcome: Outcome, reference: Outcome) -> str:
+    """The outcome, or for a long one the part where it first differs from the reference."""
+    text, base = repr(outcome), repr(reference)
+    if len(text) <= 400:
+        return text
+    at = next((i for i, (a, b) in enumerate(zip(text, base, strict=False)) if a != b), None)
+    if at is None or text == base:
+        return f"{text[:300]}... ({len(text)} characters)"
+    return f"...{text[max(0, at - 200) : at + 150]}... (differs at character {at})"
 
 
 class Kits:
@@ -275,7 +281,11 @@ class Kits:
             outcomes[kind] = outcome
         reference = next(iter(outcomes.values()))
         if any(outcome != reference for outcome in outcomes.values()):
-            lines = "\n".join(f"  {kind}: {_short(o)}" for kind, o in outcomes.items())
+            others = [o for o in outcomes.values() if o != reference]
+            lines = "\n".join(
+                f"  {kind}: {_short(o, others[0] if o == reference else reference)}"
+                for kind, o in outcomes.items()
+            )
             raise AssertionError(f"the stores disagree on {label}:\n{lines}")
         return reference, first
 
