@@ -291,9 +291,13 @@ class Kits:
 
     def close(self) -> None:
         """Close every store, drop the PostgreSQL schema and remove the SQLite files."""
-        try:
-            for cleanup in reversed(self._cleanups):
+        failure: BaseException | None = None
+        for cleanup in reversed(self._cleanups):
+            try:
                 cleanup()
-        finally:
-            self._cleanups.clear()
-            shutil.rmtree(self.folder, ignore_errors=True)
+            except BaseException as exc:  # close the others, then report the first
+                failure = failure or exc
+        self._cleanups.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if failure is not None:
+            raise failure
