@@ -1,0 +1,655 @@
+"""The differential test: one random sequence of public calls, run on every store at once.
+
+A Hypothesis state machine drives registration, profiles, tiers, customers and their
+setters, groups, memberships and reports with ordinary and hostile input (NUL, lone
+surrogates, 10,000-character text, combining and format characters, case and ligature
+variants), on MemoryStore, SQLite (a file and memory) and, when ACCOUNTKIT_TEST_POSTGRES is
+set, PostgreSQL. Every call must give the same result, or the same error code, on every
+store (DESIGN.md section 3: every store means the same by the same calls), and only
+accountkit's own errors may come out. A shared clock moves by 0 or a few seconds, so equal
+times are common, and sometimes answers in another zone or without one.
+
+It runs twice, under ONE_CUSTOMER_PER_USER and under MANY_COMPANIES, each with channels of
+different policies: open B2C, open B2B with automatic numbers, B2C with automatic numbers
+longer than their column, B2C with approval and manual numbers, closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, timedelta, timezone
+from decimal import Decimal
+from typing import ClassVar, cast
+
+import attrs
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
+
+from accountkit import (
+    AccountKit,
+    Actor,
+    CustomerKind,
+    CustomerNumbering,
+    DocumentKind,
+    FrozenClock,
+    GuestSource,
+    Membership,
+    MembershipRule,
+    PurchaseConditions,
+    RegistrationAccess,
+    RegistrationMode,
+    Role,
+    SalesChannel,
+    ShopPolicy,
+    UserTier,
+)
+from accountkit.policies import Field
+from tests.differential._harness import START, Kits, Outcome, ShiftingClock
+
+MACHINE_SETTINGS = settings(
+    max_examples=20, stateful_step_count=30, deadline=None, report_multiple_bugs=False
+)
+
+TODAY = START.date()
+PASSWORD = "correct horse battery"
+LONG = 10_000
+
+
+def channels(rule_: MembershipRule) -> list[SalesChannel]:
+    """The shop's channels, all under ``rule_``: their policies differ in everything else."""
+    b2b = ShopPolicy(
+        registration_mode=RegistrationMode.B2B,
+        registration_access=RegistrationAccess.OPEN,
+        required_fields=frozenset(
+            {Field.GIVEN_NAME, Field.FAMILY_NAME, Field.BIRTH_DATE, Field.COMPANY_NAME}
+        ),
+        numbering=CustomerNumbering.AUTOMATIC("{n}", 10000),
+    )
+    # Every automatic number here has 42 characters; the column holds 40.
+    long_numbers = attrs.evolve(
+        ShopPolicy.b2c_open(), numbering=CustomerNumbering.AUTOMATIC("K-{n:040d}", 1)
+    )
+    approval = attrs.evolve(
+        ShopPolicy.b2c_open(),
+        registration_access=RegistrationAccess.APPROVAL,
+        numbering=CustomerNumbering.MANUAL,
+    )
+    policies = {
+        "web": ShopPolicy.b2c_open(),
+        "b2b": b2b,
+        "approval": approval,
+        "closed": ShopPolicy.b2c_closed(),
+        "long": long_numbers,
+    }
+    return [SalesChannel(name, attrs.evolve(p, membership=rule_)) for name, p in policies.items()]
+
+
+CHANNELS = st.sampled_from(["web", "web", "b2b", "b2b", "approval", "closed", "long"])
+
+# Ids that no store made: empty, far too long, a NUL, a lone surrogate.
+HOSTILE_IDS = st.sampled_from(["", "x" * LONG, "\x00", "\ud800", "usr_\x00", "cus_\ud800"])
+HOSTILE_TEXT = ["\x00", "a\x00b", "\ud800", "a\udfffb", "x" * LONG, "zero\u200bwidth"]
+
+# A valid address whose case-folded key has 347 characters: each 'ΐ' folds to three.
+LONG_KEY_EMAIL = "ΐ" * 64 + "@" + "ΐ" * 25 + "." + "ΐ" * 25 + ".de"
+EMAILS = st.sampled_from(
+    [
+        "ada@example.com",
+        "Ada@Example.COM",
+        "ADA@EXAMPLE.COM",
+        "bob@shop.de",
+        "BOB@shop.DE",
+        "straße@example.de",
+        "strasse@example.de",
+        "STRASSE@example.de",
+        "\ufb01sh@example.com",  # 'ﬁ' ligature
+        "fish@example.com",
+        "e\u0301cole@example.fr",  # combining acute: canonically 'école'
+        "\u00e9cole@example.fr",
+        "\u0130stanbul@example.com",  # 'İ' folds to two characters
+        "zero\u200bwidth@example.com",
+        LONG_KEY_EMAIL,
+        "x" * LONG + "@example.com",
+        "a\x00@example.com",
+        "a\ud800@example.com",
+        "",
+        "not-an-address@",
+    ]
+)
+NAMES = st.sampled_from(
+    ["Ada", "Bob", "Zoë", "Zoe\u0308", "ß", "ss", "\ufb01", "  Padded  ", "O'Neil", *HOSTILE_TEXT]
+)
+OPTIONAL_NAMES = st.none() | NAMES
+PASSWORDS = st.sampled_from(
+    [
+        PASSWORD,
+        PASSWORD,
+        "pass\ud800word",
+        "pass\x00word",
+        "p" * LONG,
+        "pa\u0301sswörd-ﬁ",
+        "short",
+    ]
+)
+BIRTH_DATES = st.sampled_from([date(1990, 5, 17), date(2000, 2, 29), TODAY + timedelta(days=1)])
+PROFILE_KEYS = st.sampled_from(
+    ["ski_size", "shoe", "a", "z", "newsletter", "colour", "b2", "size_eu", "x_1", "zz", "Bad-Key"]
+)
+PROFILE_VALUES = st.sampled_from(["175", "", "ß", "e\u0301", "v" * 500, "v" * 501, *HOSTILE_TEXT])
+# Many keys in a random insertion order: every store must give them back in that order.
+PROFILES = st.none() | st.lists(
+    st.tuples(PROFILE_KEYS, PROFILE_VALUES), max_size=10, unique_by=lambda kv: kv[0]
+).map(dict)
+NOTES = st.sampled_from(["", "call before delivery", "n" * LONG, "n" * (LONG + 1), *HOSTILE_TEXT])
+PRICE_LISTS = st.sampled_from(
+    [None, "wholesale", "p" * 200, "p" * 201, "p" * LONG, "pl\x00", "\ud800"]
+)
+DISCOUNTS = st.sampled_from(
+    [
+        Decimal(0),
+        Decimal("5.5"),
+        Decimal("12.50"),
+        Decimal("1E-30"),
+        Decimal("1E+2"),
+        Decimal("100"),
+        Decimal("100.0000000001"),
+        Decimal("7." + "3" * 60),
+    ]
+)
+CONDITIONS = st.builds(PurchaseConditions, price_list_id=PRICE_LISTS, discount=DISCOUNTS)
+NUMBERS = st.sampled_from(
+    ["10003", "M-1", "m-1", "N" * 40, "N" * 41, "10002", "K-" + "0" * 39 + "2", "\x00", "\ud800"]
+)
+GROUP_NAMES = st.sampled_from(
+    [
+        *("Retail", "retail", "RETAIL", "Réseau", "Reseau", "Re\u0301seau", "äpfel", "Apfel"),
+        *("ß", "ss", "Zebra", "zebra", "\ufb01", "fi", *HOSTILE_TEXT),
+    ]
+)
+OPERATORS = st.sampled_from(
+    [
+        Actor.operator("staff-1"),
+        Actor.operator("staff-1"),
+        Actor.system(),
+        Actor.operator("o" * LONG),
+        Actor.operator("staff\x00"),
+        Actor.operator("\ud800"),
+        Actor.user("usr_someone"),
+    ]
+)
+ZONES = st.sampled_from(
+    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8)), None]
+)
+
+
+class DifferentialMachine(RuleBasedStateMachine):
+    """Every rule makes the same public call on every store and requires one outcome."""
+
+    membership: ClassVar[MembershipRule] = MembershipRule.ONE_CUSTOMER_PER_USER
+
+    users: Bundle[str] = Bundle("users")
+    customers: Bundle[str] = Bundle("customers")
+    groups: Bundle[str] = Bundle("groups")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ShiftingClock(FrozenClock(START))
+        self.kits = Kits(channels(self.membership), self.clock)
+        self.user_ids: dict[str, None] = {}
+        self.customer_ids: dict[str, None] = {}
+        self.group_ids: dict[str, None] = {}
+        self.steps = 0
+
+    def teardown(self) -> None:
+        """Close every store and drop what the run made."""
+        self.kits.close()
+
+    def _each(self, label: str, call: Callable[[AccountKit], object]) -> tuple[Outcome, object]:
+        return self.kits.each(label, call)
+
+    def _made(
+        self, label: str, call: Callable[[AccountKit], object], into: dict[str, None]
+    ) -> MultipleResults[str]:
+        """Run a call that makes a record; remember its id when every store made it."""
+        outcome, result = self._each(label, call)
+        record_id = getattr(result, "id", None)
+        if outcome[0] != "ok" or not isinstance(record_id, str):
+            return multiple()
+        into[record_id] = None
+        return multiple(record_id)
+
+    # --- seeds ------------------------------------------------------------------------------
+
+    @initialize(target=customers)
+    def seed_customer(self) -> MultipleResults[str]:
+        """Start with a customer, so memberships have work from the first step."""
+        return self._made(
+            "seed customer",
+            lambda kit: kit.customers.create(Actor.operator("staff-1"), name="Seed"),
+            self.customer_ids,
+        )
+
+    @initialize(target=groups)
+    def seed_group(self) -> MultipleResults[str]:
+        """Start with a group."""
+        return self._made(
+            "seed group",
+            lambda kit: kit.customers.create_group(Actor.system(), name="Seed group"),
+            self.group_ids,
+        )
+
+    @initialize(target=users)
+    def seed_users(self) -> MultipleResults[str]:
+        """Start with a registered user and a blank one."""
+        full = self._made(
+            "seed user",
+            lambda kit: kit.registration.register(
+                email="seed@example.com",
+                password=PASSWORD,
+                birth_date=date(1990, 1, 1),
+                given_name="Seed",
+                family_name="User",
+            ),
+            self.user_ids,
+        )
+        blank = self._made(
+            "seed blank", lambda kit: kit.registration.create_blank(Actor.system()), self.user_ids
+        )
+        return multiple(*full.values, *blank.values)
+
+    # --- time -------------------------------------------------------------------------------
+
+    @rule(seconds=st.sampled_from([0, 0, 1, 3]))
+    def tick(self, seconds: int) -> None:
+        """Move the shared clock by 0 or a few seconds: equal times must order alike."""
+        self.clock.advance(seconds)
+
+    @rule(zone=ZONES)
+    def set_zone(self, zone: timezone | None) -> None:
+        """Let the clock answer in another zone, or without one (which must be refused)."""
+        self.clock.zone = zone
+
+    # --- users ------------------------------------------------------------------------------
+
+    @rule(
+        target=users,
+        channel=CHANNELS,
+        email=EMAILS,
+        password=PASSWORDS,
+        born=BIRTH_DATES,
+        given=OPTIONAL_NAMES,
+        family=OPTIONAL_NAMES,
+        company=OPTIONAL_NAMES,
+        profile=PROFILES,
+    )
+    def register(
+        self,
+        channel: str,
+        email: str,
+        password: str,
+        born: date,
+        given: str | None,
+        family: str | None,
+        company: str | None,
+        profile: dict[str, str] | None,
+    ) -> MultipleResults[str]:
+        """Self-registration through any channel, with any input."""
+        made = self._made(
+            "register",
+            lambda kit: kit.registration.register(
+                email=email,
+                password=password,
+                birth_date=born,
+                given_name=given,
+                family_name=family,
+                company_name=company,
+                profile=profile,
+                channel=channel,
+            ),
+            self.user_ids,
+        )
+        if made.values:
+            # A B2B registration makes a customer too; watch it in the snapshots.
+            user_id = made.values[0]
+            _, memberships = self._each(
+                "memberships after register", lambda kit: kit.customers.memberships(user_id)
+            )
+            for membership in cast(Sequence[Membership], memberships or ()):
+                self.customer_ids[membership.customer_id] = None
+        return made
+
+    @rule(
+        target=users,
+        email=EMAILS,
+        given=OPTIONAL_NAMES,
+        family=OPTIONAL_NAMES,
+        source=st.sampled_from(GuestSource),
+    )
+    def register_guest(
+        self, email: str, given: str | None, family: str | None, source: GuestSource
+    ) -> MultipleResults[str]:
+        """A guest at checkout: new, reused, or None for a registered address."""
+        return self._made(
+            "register_guest",
+            lambda kit: kit.registration.register_guest(
+                email=email, given_name=given, family_name=family, source=source
+            ),
+            self.user_ids,
+        )
+
+    @rule(target=users, actor=OPERATORS)
+    def create_blank(self, actor: Actor) -> MultipleResults[str]:
+        """The operator makes a blank user."""
+        return self._made(
+            "create_blank", lambda kit: kit.registration.create_blank(actor), self.user_ids
+        )
+
+    @rule(
+        user=users,
+        email=EMAILS,
+        given=OPTIONAL_NAMES,
+        family=OPTIONAL_NAMES,
+        full=st.booleans(),
+        password=PASSWORDS,
+        by_self=st.booleans(),
+    )
+    def complete_profile(
+        self,
+        user: str,
+        email: str,
+        given: str | None,
+        family: str | None,
+        full: bool,
+        password: str,
+        by_self: bool,
+    ) -> None:
+        """A blank user completes the profile, to GUEST or to FULL."""
+        self._each(
+            "complete_profile",
+            lambda kit: kit.registration.complete_profile(
+                user,
+                email=email,
+                given_name=given,
+                family_name=family,
+                password=password if full else None,
+                birth_date=date(1990, 5, 17) if full else None,
+                actor=None if by_self else Actor.operator("staff-1"),
+            ),
+        )
+
+    @rule(
+        user=users | HOSTILE_IDS,
+        by_self=st.booleans(),
+        given=OPTIONAL_NAMES,
+        family=OPTIONAL_NAMES,
+        email=st.none() | EMAILS,
+        profile=PROFILES,
+    )
+    def update_profile(
+        self,
+        user: str,
+        by_self: bool,
+        given: str | None,
+        family: str | None,
+        email: str | None,
+        profile: dict[str, str] | None,
+    ) -> None:
+        """Names, e-mail and the free-form profile change, by the user or the operator."""
+        actor = Actor.user(user) if by_self else Actor.operator("staff-1")
+        self._each(
+            "update_profile",
+            lambda kit: kit.users.update_profile(
+                actor, user, given_name=given, family_name=family, email=email, profile=profile
+            ),
+        )
+
+    @rule(
+        user=users,
+        tier=st.sampled_from(UserTier),
+        actor=OPERATORS,
+        email=st.none() | EMAILS,
+        given=OPTIONAL_NAMES,
+        password=st.none() | PASSWORDS,
+        born=st.none() | BIRTH_DATES,
+    )
+    def set_tier(
+        self,
+        user: str,
+        tier: UserTier,
+        actor: Actor,
+        email: str | None,
+        given: str | None,
+        password: str | None,
+        born: date | None,
+    ) -> None:
+        """The operator moves a user to any tier, giving what the tier needs (or not)."""
+        self._each(
+            "set_tier",
+            lambda kit: kit.users.set_tier(
+                actor,
+                user,
+                tier,
+                email=email,
+                given_name=given,
+                password=password,
+                birth_date=born,
+            ),
+        )
+
+    @rule(user=users | HOSTILE_IDS, enable=st.booleans(), actor=OPERATORS)
+    def set_status(self, user: str, enable: bool, actor: Actor) -> None:
+        """The operator disables or enables a user."""
+        if enable:
+            self._each("enable", lambda kit: kit.users.enable(actor, user))
+        else:
+            self._each("disable", lambda kit: kit.users.disable(actor, user))
+
+    @rule(user=users | HOSTILE_IDS)
+    def get_user(self, user: str) -> None:
+        """Read a user by id, also by ids no store made."""
+        self._each("users.get", lambda kit: kit.users.get(user))
+
+    @rule(email=EMAILS, case=st.sampled_from([str, str.upper, str.lower, str.swapcase]))
+    def find_by_email(self, email: str, case: type[str]) -> None:
+        """Look a user up by an address in any case."""
+        self._each("find_by_email", lambda kit: kit.users.find_by_email(case(email)))
+
+    # --- customers --------------------------------------------------------------------------
+
+    @rule(
+        target=customers,
+        actor=OPERATORS,
+        name=NAMES,
+        kind=st.sampled_from(CustomerKind),
+        number=st.none() | NUMBERS,
+        group=st.none() | groups | HOSTILE_IDS,
+        conditions=st.none() | CONDITIONS,
+        channel=CHANNELS,
+    )
+    def create_customer(
+        self,
+        actor: Actor,
+        name: str,
+        kind: CustomerKind,
+        number: str | None,
+        group: str | None,
+        conditions: PurchaseConditions | None,
+        channel: str,
+    ) -> MultipleResults[str]:
+        """The operator makes a customer, with an automatic, manual or no number."""
+        return self._made(
+            "customers.create",
+            lambda kit: kit.customers.create(
+                actor,
+                name=name,
+                kind=kind,
+                number=number,
+                group_id=group,
+                conditions=conditions,
+                channel=channel,
+            ),
+            self.customer_ids,
+        )
+
+    @rule(actor=OPERATORS, customer=customers | HOSTILE_IDS, group=st.none() | groups | HOSTILE_IDS)
+    def set_group(self, actor: Actor, customer: str, group: str | None) -> None:
+        """Put a customer into a group, or none."""
+        self._each("set_group", lambda kit: kit.customers.set_group(actor, customer, group))
+
+    @rule(actor=OPERATORS, customer=customers, note=NOTES)
+    def set_note(self, actor: Actor, customer: str, note: str) -> None:
+        """Replace the internal note."""
+        self._each("set_note", lambda kit: kit.customers.set_note(actor, customer, note))
+
+    @rule(
+        actor=OPERATORS,
+        customer=customers,
+        kind=st.sampled_from(DocumentKind),
+        email=st.none() | EMAILS,
+        person=OPTIONAL_NAMES,
+    )
+    def set_document_contact(
+        self, actor: Actor, customer: str, kind: DocumentKind, email: str | None, person: str | None
+    ) -> None:
+        """Set or remove where one kind of document goes."""
+        self._each(
+            "set_document_contact",
+            lambda kit: kit.customers.set_document_contact(
+                actor, customer, kind, email=email, contact_person=person
+            ),
+        )
+
+    @rule(actor=OPERATORS, customer=customers, number=st.none() | NUMBERS)
+    def set_customer_number(self, actor: Actor, customer: str, number: str | None) -> None:
+        """Give a number by hand, or remove it."""
+        self._each(
+            "set_customer_number",
+            lambda kit: kit.customers.set_customer_number(actor, customer, number),
+        )
+
+    @rule(actor=OPERATORS, customer=customers, conditions=CONDITIONS)
+    def set_conditions(self, actor: Actor, customer: str, conditions: PurchaseConditions) -> None:
+        """Set price list and discount."""
+        self._each(
+            "set_conditions",
+            lambda kit: kit.customers.set_conditions(actor, customer, conditions),
+        )
+
+    @rule(customer=customers | HOSTILE_IDS)
+    def read_customer(self, customer: str) -> None:
+        """Read a customer, its members and its history, also by ids no store made."""
+        self._each("customers.get", lambda kit: kit.customers.get(customer))
+        self._each("members", lambda kit: kit.customers.members(customer))
+        self._each("history", lambda kit: kit.reports.history(customer))
+
+    @rule(number=NUMBERS | st.sampled_from(["10000", "10001", "K-" + "0" * 39 + "1"]))
+    def find_by_number(self, number: str) -> None:
+        """Look a customer up by number."""
+        self._each("find_by_number", lambda kit: kit.customers.find_by_number(number))
+
+    # --- groups -----------------------------------------------------------------------------
+
+    @rule(target=groups, actor=OPERATORS, name=GROUP_NAMES, price_list=PRICE_LISTS)
+    def create_group(self, actor: Actor, name: str, price_list: str | None) -> MultipleResults[str]:
+        """Make a group; names that differ only in case or accents test the order by name."""
+        return self._made(
+            "create_group",
+            lambda kit: kit.customers.create_group(actor, name=name, price_list_id=price_list),
+            self.group_ids,
+        )
+
+    @rule()
+    def list_groups(self) -> None:
+        """Every store lists the groups in the same order."""
+        self._each("list_groups", lambda kit: kit.customers.list_groups())
+
+    @rule(group=groups | HOSTILE_IDS)
+    def get_group(self, group: str) -> None:
+        """Read a group by id."""
+        self._each("get_group", lambda kit: kit.customers.get_group(group))
+
+    # --- memberships ------------------------------------------------------------------------
+
+    @rule(
+        actor=OPERATORS,
+        user=users | HOSTILE_IDS,
+        customer=customers | HOSTILE_IDS,
+        role=st.sampled_from(Role),
+    )
+    def assign_user(self, actor: Actor, user: str, customer: str, role: Role) -> None:
+        """Assign a user to a customer under the shop's membership rule."""
+        self._each(
+            "assign_user", lambda kit: kit.customers.assign_user(actor, user, customer, role)
+        )
+
+    @rule(actor=OPERATORS, user=users | HOSTILE_IDS, customer=customers | HOSTILE_IDS)
+    def remove_user(self, actor: Actor, user: str, customer: str) -> None:
+        """Remove a membership; the oldest other one (ties by customer id) becomes active."""
+        self._each("remove_user", lambda kit: kit.customers.remove_user(actor, user, customer))
+
+    @rule(actor=OPERATORS, user=users, customer=customers, role=st.sampled_from(Role))
+    def set_role(self, actor: Actor, user: str, customer: str, role: Role) -> None:
+        """Change a member's role."""
+        self._each("set_role", lambda kit: kit.customers.set_role(actor, user, customer, role))
+
+    @rule(user=users, customer=customers | HOSTILE_IDS, by_self=st.booleans())
+    def switch_company(self, user: str, customer: str, by_self: bool) -> None:
+        """The user (or the operator) switches the active company."""
+        actor = Actor.user(user) if by_self else Actor.operator("staff-1")
+        self._each(
+            "switch_company", lambda kit: kit.customers.switch_company(actor, user, customer)
+        )
+
+    @rule(user=users | HOSTILE_IDS)
+    def read_user(self, user: str) -> None:
+        """A user's memberships, storefront context and history, also for unknown ids."""
+        self._each("memberships", lambda kit: kit.customers.memberships(user))
+        self._each("context_for", lambda kit: kit.customers.context_for(user))
+        self._each("user_history", lambda kit: kit.reports.user_history(user))
+
+    # --- everything at once -----------------------------------------------------------------
+
+    @invariant()
+    def stores_hold_the_same(self) -> None:
+        """Every few steps, everything the public API can read agrees across the stores."""
+        self.steps += 1
+        if self.steps % 5:
+            return
+        user_ids, customer_ids = list(self.user_ids), list(self.customer_ids)
+
+        def snapshot(kit: AccountKit) -> object:
+            return (
+                kit.customers.list_groups(),
+                [kit.users.get(u) for u in user_ids],
+                [kit.customers.context_for(u) for u in user_ids],
+                [kit.reports.user_history(u) for u in user_ids],
+                [kit.customers.get(c) for c in customer_ids],
+                [kit.customers.members(c) for c in customer_ids],
+                [kit.reports.history(c) for c in customer_ids],
+            )
+
+        self._each("snapshot", snapshot)
+
+
+def build_machine(rule_: MembershipRule) -> type[DifferentialMachine]:
+    """Return the differential machine for one membership rule."""
+
+    class Machine(DifferentialMachine):
+        membership = rule_
+
+    Machine.__name__ = Machine.__qualname__ = f"DifferentialMachine_{rule_.value}"
+    Machine.TestCase.settings = MACHINE_SETTINGS
+    return Machine
+
+
+TestOneCustomerPerUser = build_machine(MembershipRule.ONE_CUSTOMER_PER_USER).TestCase
+TestManyCompanies = build_machine(MembershipRule.MANY_COMPANIES).TestCase
