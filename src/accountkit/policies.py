@@ -121,12 +121,21 @@ def _login_requirement(value: LoginRequirement | str) -> LoginRequirement:
     return as_enum(LoginRequirement, value, field="login_requirement", error=InvalidPolicy)
 
 
+MAX_NUMBER_START = 10**18
+"""Largest numbering start: the sequence is a 64-bit integer on PostgreSQL, and this leaves
+room for more customers than any shop will have."""
+
+
 def _check_pattern(pattern: str, start: int) -> None:
     if not isinstance(pattern, str) or not isinstance(start, int) or isinstance(start, bool):
         raise InvalidPolicy(
             "A customer-number pattern is text with one {n} field, such as 'K-{n:06d}', "
             "and its start a whole number.",
             field="numbering",
+        )
+    if not 0 <= start <= MAX_NUMBER_START:
+        raise InvalidPolicy(
+            "A customer-number start is a whole number from 0 to 10**18.", field="numbering"
         )
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]

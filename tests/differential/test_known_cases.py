@@ -25,6 +25,7 @@ from accountkit import (
     SalesChannel,
     ShopPolicy,
 )
+from accountkit.errors import InvalidPolicy
 from tests.conftest import POSTGRES_URL
 from tests.differential._harness import START, Kits, ShiftingClock
 
@@ -124,17 +125,22 @@ def test_nul_in_a_note(pair: Pair) -> None:
 
 @pytest.mark.parametrize("kind", OTHER_STORES)
 def test_automatic_number_longer_than_its_column(kind: str) -> None:
-    """An automatic number of 41 characters (the column has 40) agrees on every store."""
-    numbering = CustomerNumbering.AUTOMATIC("K-{n:039d}", 1)
+    """A number that outgrows its column (40) later is refused alike on every store."""
+    numbering = CustomerNumbering.AUTOMATIC("K" * 22 + "{n}", 10**18 - 1)  # 40 characters
     policy = attrs.evolve(ShopPolicy.b2c_open(), numbering=numbering)
     with _pair(kind, policy) as pair:
-        pair.run("create", lambda k: k.customers.create(STAFF, name="C"))
+        pair.run("first", lambda k: k.customers.create(STAFF, name="C"))
+        pair.run("second", lambda k: k.customers.create(STAFF, name="D"))  # 41: refused
+        pair.run("third", lambda k: k.customers.create(STAFF, name="E"))
 
 
 @pytest.mark.parametrize("kind", OTHER_STORES)
-def test_automatic_numbers_past_64_bits(kind: str) -> None:
-    """A number sequence that passes 2**63 - 1 gives the same outcome on every store."""
-    numbering = CustomerNumbering.AUTOMATIC("{n}", 2**63 - 1)
+def test_automatic_numbers_near_64_bits(kind: str) -> None:
+    """Numbers from the largest start allowed (10**18) give the same outcome on every store;
+    a start past it is refused when the policy is built."""
+    with pytest.raises(InvalidPolicy):
+        CustomerNumbering.AUTOMATIC("{n}", 2**63 - 1)
+    numbering = CustomerNumbering.AUTOMATIC("{n}", 10**18)
     policy = attrs.evolve(ShopPolicy.b2c_open(), numbering=numbering)
     with _pair(kind, policy) as pair:
         pair.run("first", lambda k: k.customers.create(STAFF, name="C"))

@@ -180,12 +180,13 @@ OPERATORS = st.sampled_from(
         Actor.operator("staff-1"),
         Actor.operator("staff-1"),
         Actor.system(),
-        Actor.operator("o" * LONG),
-        Actor.operator("staff\x00"),
-        Actor.operator("\ud800"),
+        Actor.operator("o" * 200),
+        Actor.operator("Stäff-ß"),
         Actor.user("usr_someone"),
     ]
 )
+# Hostile operator ids (10,000 characters, NUL, lone surrogates) are refused when the Actor
+# is built, before any store is reached: tests/differential/test_known_cases.py holds that.
 ZONES = st.sampled_from(
     [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8)), None]
 )

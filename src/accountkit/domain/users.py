@@ -36,8 +36,9 @@ class UserStatus(enum.StrEnum):
 
 
 def frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
-    """Copy ``value`` into a read-only mapping, so a record cannot change under a store."""
-    return MappingProxyType(dict(value))
+    """Copy ``value`` into a read-only mapping sorted by key, so a record cannot change under
+    a store and reads back in one order from every store (SQL keeps it as sorted JSON)."""
+    return MappingProxyType(dict(sorted(value.items())))
 
 
 @attrs.frozen(kw_only=True)
