@@ -171,16 +171,26 @@ def _set_role(kit: AccountKit, index: int, arg: str) -> str:
     return kit.customers.set_role(Actor.operator("op"), user_id, customer_id, Role(role)).role
 
 
-def _create_numbered(kit: AccountKit, index: int, arg: str) -> str:
-    number = kit.customers.create(Actor.operator("op"), name="By hand", number=arg).number
-    assert number == arg
-    return number
+def sequence_value(store: SqlStore, name: str = "customer_number") -> int:
+    """The last value the sequence ``name`` handed out; 0 before its first use."""
+    sequences = store.tables.sequences
+    query = sa.select(sequences.c.value).where(sequences.c.name == name)
+    with store.engine.connect() as conn:
+        value = conn.execute(query).scalar()
+    return 0 if value is None else int(value)
 
 
-def _renumber(kit: AccountKit, index: int, arg: str) -> str:
-    customer_id, number = arg.split(" ")
-    customer = kit.customers.set_customer_number(Actor.operator("op"), customer_id, number)
-    assert customer.number == number
+def _claim_number(kit: AccountKit, index: int, arg: str) -> str:
+    """Give by hand the number the automatic sequence hands out ``+k`` values from now:
+    ``"+k"`` creates a customer with it, ``"+k customer_id"`` renumbers that customer."""
+    offset, *customer = arg.split(" ")
+    store = kit.store
+    assert isinstance(store, SqlStore)
+    number = numbered_policy().numbering.format(sequence_value(store) + int(offset))
+    if customer:
+        kit.customers.set_customer_number(Actor.operator("op"), customer[0], number)
+    else:
+        kit.customers.create(Actor.operator("op"), name="By hand", number=number)
     return number
 
 
@@ -214,14 +224,13 @@ ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], Sho
     "add_user": (_add_user, ShopPolicy.b2c_open),
     "assign": (_assign, ShopPolicy.b2c_open),
     "create_customer": (_create_customer, numbered_policy),
-    "create_numbered": (_create_numbered, numbered_policy),
+    "claim_number": (_claim_number, numbered_policy),
     "draw": (_draw, ShopPolicy.b2c_open),
     "join": (_join, companies_policy),
     "open_new": (_open_new, ShopPolicy.b2c_open),
     "redeem": (_redeem, ShopPolicy.b2c_open),
     "register": (_register, ShopPolicy.b2c_open),
     "remove": (_remove, companies_policy),
-    "renumber": (_renumber, numbered_policy),
     "set_role": (_set_role, companies_policy),
     "switch": (_switch, companies_policy),
 }
@@ -327,5 +336,6 @@ __all__ = [
     "open_kit",
     "rounds",
     "run_workers",
+    "sequence_value",
     "worker",
 ]
