@@ -19,17 +19,21 @@ from multiprocessing.synchronize import Barrier
 from typing import NamedTuple
 
 import attrs
+import sqlalchemy as sa
 
 from accountkit import (
     AccountKit,
     AccountKitError,
     Actor,
     CustomerNumbering,
+    MembershipRule,
+    Role,
     SalesChannel,
     ShopPolicy,
 )
 from accountkit.storage import SqlStore
 from accountkit.testing import CheapPasswordHasher
+from tests.contract.factories import make_user
 
 SECRET = "test-secret-key-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
@@ -44,15 +48,35 @@ class Target(NamedTuple):
     schema: str | None
 
 
+class Database(NamedTuple):
+    """The database under test: where workers find it, and the parent's own store."""
+
+    target: Target
+    store: SqlStore
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop a PostgreSQL schema that a test made, with everything in it."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        engine.dispose()
+
+
 class Job(NamedTuple):
     """One worker's work: an action per argument, all workers in step at the barrier.
 
     With ``in_step`` every argument is a round that all workers start together; without
-    it only the first one is, and the rest follow as fast as the worker can go.
+    it only the first one is, and the rest follow as fast as the worker can go. Workers of
+    one run may do different actions (``action``), to race different operations.
     """
 
     args: tuple[str, ...]
     in_step: bool = True
+    action: str | None = None
+    """The action of this worker; ``None`` runs the one named to :func:`run_workers`."""
 
 
 class Outcome(NamedTuple):
@@ -75,6 +99,11 @@ def numbered_policy() -> ShopPolicy:
     return attrs.evolve(
         ShopPolicy.b2c_open(), numbering=CustomerNumbering.AUTOMATIC("K-{n:06d}", 1)
     )
+
+
+def companies_policy() -> ShopPolicy:
+    """The open B2C policy, but users may belong to several customers (MANY_COMPANIES)."""
+    return attrs.evolve(ShopPolicy.b2c_open(), membership=MembershipRule.MANY_COMPANIES)
 
 
 def open_kit(store: SqlStore, policy: ShopPolicy) -> AccountKit:
@@ -120,11 +149,90 @@ def _redeem(kit: AccountKit, index: int, arg: str) -> str:
     return str(used)
 
 
+def _join(kit: AccountKit, index: int, arg: str) -> str:
+    user_id, customer_id = arg.split(" ")
+    membership = kit.customers.assign_user(Actor.operator("op"), user_id, customer_id)
+    return f"{membership.customer_id} {'active' if membership.active else 'inactive'}"
+
+
+def _remove(kit: AccountKit, index: int, arg: str) -> str:
+    user_id, customer_id = arg.split(" ")
+    kit.customers.remove_user(Actor.operator("op"), user_id, customer_id)
+    return customer_id
+
+
+def _switch(kit: AccountKit, index: int, arg: str) -> str:
+    user_id, customer_id = arg.split(" ")
+    return kit.customers.switch_company(Actor.operator("op"), user_id, customer_id).customer_id
+
+
+def _set_role(kit: AccountKit, index: int, arg: str) -> str:
+    user_id, customer_id, role = arg.split(" ")
+    return kit.customers.set_role(Actor.operator("op"), user_id, customer_id, Role(role)).role.value
+
+
+def sequence_value(store: SqlStore, name: str = "customer_number") -> int:
+    """The last value the sequence ``name`` handed out; 0 before its first use."""
+    sequences = store.tables.sequences
+    query = sa.select(sequences.c.value).where(sequences.c.name == name)
+    with store.engine.connect() as conn:
+        value = conn.execute(query).scalar()
+    return 0 if value is None else int(value)
+
+
+def _claim_number(kit: AccountKit, index: int, arg: str) -> str:
+    """Give by hand the number the automatic sequence hands out ``+k`` values from now:
+    ``"+k"`` creates a customer with it, ``"+k customer_id"`` renumbers that customer."""
+    offset, *customer = arg.split(" ")
+    store = kit.store
+    assert isinstance(store, SqlStore)
+    number = numbered_policy().numbering.format(sequence_value(store) + int(offset))
+    if customer:
+        kit.customers.set_customer_number(Actor.operator("op"), customer[0], number)
+    else:
+        kit.customers.create(Actor.operator("op"), name="By hand", number=number)
+    return number
+
+
+def _open_new(kit: AccountKit, index: int, arg: str) -> str:
+    """Open (and so create and migrate) a new database: a PostgreSQL schema named ``arg``
+    on the worker's server, or a SQLite file at path ``arg``."""
+    own = kit.store
+    assert isinstance(own, SqlStore)
+    if own.dialect == "sqlite":
+        store = SqlStore(f"sqlite:///{arg}")
+    else:
+        store = SqlStore(own.engine.url.render_as_string(hide_password=False), schema=arg)
+    try:
+        return str(store.schema_revision())
+    finally:
+        store.close()
+
+
+def _add_user(kit: AccountKit, index: int, arg: str) -> str:
+    """Store level, no service check first: only the database's unique index can refuse."""
+    with kit.store.transaction() as tx:
+        return tx.users.add(make_user(email=arg)).id
+
+
+def _draw(kit: AccountKit, index: int, arg: str) -> str:
+    with kit.store.transaction() as tx:
+        return str(tx.sequences.next_value(arg, start=1))
+
+
 ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], ShopPolicy]]] = {
+    "add_user": (_add_user, ShopPolicy.b2c_open),
     "assign": (_assign, ShopPolicy.b2c_open),
     "create_customer": (_create_customer, numbered_policy),
-    "register": (_register, ShopPolicy.b2c_open),
+    "claim_number": (_claim_number, numbered_policy),
+    "draw": (_draw, ShopPolicy.b2c_open),
+    "join": (_join, companies_policy),
+    "open_new": (_open_new, ShopPolicy.b2c_open),
     "redeem": (_redeem, ShopPolicy.b2c_open),
+    "register": (_register, ShopPolicy.b2c_open),
+    "remove": (_remove, companies_policy),
+    "set_role": (_set_role, companies_policy),
+    "switch": (_switch, companies_policy),
 }
 
 
@@ -134,7 +242,10 @@ def _act(
     try:
         return Outcome("ok", action(kit, i, arg))
     except AccountKitError as exc:
-        return Outcome(type(exc).__name__, str(getattr(exc, "customer_id", None) or ""))
+        # The detail names the customer a membership error points to, else the database
+        # error it was translated from (IntegrityError: the database's constraint refused).
+        cause = "" if exc.__cause__ is None else type(exc.__cause__).__name__
+        return Outcome(type(exc).__name__, str(getattr(exc, "customer_id", None) or cause))
 
 
 def worker(
@@ -143,7 +254,7 @@ def worker(
     """Open a store and a kit of this process's own, then run ``job`` in step with the rest."""
     outcomes: list[Outcome] = []
     try:
-        action, policy = ACTIONS[name]
+        action, policy = ACTIONS[job.action or name]
         store = SqlStore(target.url, schema=target.schema, migrate=False)
         try:
             kit = open_kit(store, policy())
@@ -214,13 +325,17 @@ __all__ = [
     "ACTIONS",
     "PASSWORD",
     "SECRET",
+    "Database",
     "Job",
     "Outcome",
     "Target",
+    "companies_policy",
+    "drop_schema",
     "kinds",
     "numbered_policy",
     "open_kit",
     "rounds",
     "run_workers",
+    "sequence_value",
     "worker",
 ]

@@ -9,10 +9,7 @@ what the database holds afterwards. Nothing here asserts on time.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
@@ -21,16 +18,15 @@ from accountkit import Actor, MembershipRule, ShopPolicy
 from accountkit.storage import SqlStore
 from tests.concurrency._workers import (
     PASSWORD,
+    Database,
     Job,
     Outcome,
-    Target,
     kinds,
     numbered_policy,
     open_kit,
     rounds,
     run_workers,
 )
-from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.slow
 
@@ -38,44 +34,6 @@ WORKERS = 4
 ROUNDS = 5
 """Races per test where each round is one race (all workers start each round together)."""
 OPERATOR = Actor.operator("op")
-
-
-class Database(NamedTuple):
-    """The database under test: where workers find it, and the parent's own store."""
-
-    target: Target
-    store: SqlStore
-
-
-def _drop_schema(url: str, schema: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated database: a SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        target = Target(f"sqlite:///{tmp_path / 'race.db'}", None)
-        store = SqlStore(target.url)
-        yield Database(target, store)
-        store.close()
-        return
-    if POSTGRES_URL is None:
-        pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL concurrency tests skipped")
-    schema = f"race_{uuid.uuid4().hex[:12]}"
-    target = Target(POSTGRES_URL, schema)
-    # An unreachable server raises here (DatabaseUnavailable): the test fails, not skips.
-    store = SqlStore(target.url, schema=target.schema)
-    try:
-        yield Database(target, store)
-    finally:
-        store.close()
-        _drop_schema(POSTGRES_URL, schema)
 
 
 def _column(store: SqlStore, column: sa.Column[str]) -> list[str]:

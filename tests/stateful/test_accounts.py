@@ -697,7 +697,8 @@ class AccountsMachine(RuleBasedStateMachine):
         who=st.sampled_from(["self", "operator", "other"]),
     )
     def switch_company(self, user_id: str, customer_id: str, other: str, who: str) -> None:
-        """The user (or operator) switches the active company, only to one of the user's."""
+        """The user (or operator) switches the active company, only to one of the user's;
+        a disabled or pending user cannot act as themself (staff still switch for them)."""
         self._tick()
         actor = {
             "self": Actor.user(user_id),
@@ -711,6 +712,8 @@ class AccountsMachine(RuleBasedStateMachine):
         current = self.memberships.setdefault(user_id, {})
         if not actor.is_staff and actor.id != user_id:
             self._refused(NotPermitted, call)
+        elif not actor.is_staff and self.model[user_id].status is not UserStatus.ACTIVE:
+            self._refused(UserDisabled, call)
         elif customer_id not in current:
             self._refused(NotAMember, call)
         elif current[customer_id].active:
