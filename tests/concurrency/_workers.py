@@ -242,9 +242,9 @@ def _act(
     try:
         return Outcome("ok", action(kit, i, arg))
     except AccountKitError as exc:
-        # The detail names the customer a membership error points to, else the database
-        # error it was translated from (IntegrityError: the database's constraint refused).
-        cause = "" if exc.__cause__ is None else type(exc.__cause__).__name__
+        # The detail names the customer a membership error points to, else what the store
+        # says of the database error it was translated from (its driver class and SQLSTATE).
+        cause = "" if exc.__cause__ is None else str(exc.__cause__)
         return Outcome(type(exc).__name__, str(getattr(exc, "customer_id", None) or cause))
 
 
