@@ -407,11 +407,12 @@ class AccountsMachine(RuleBasedStateMachine):
                 email=email, given_name=name, source=source
             )
             assert self._observe() == before, "a repeated guest sign-up changed data"
-            if self.model[holder].tier is UserTier.GUEST:
+            holder_model = self.model[holder]
+            if holder_model.tier is UserTier.GUEST and holder_model.status is UserStatus.ACTIVE:
                 assert result is not None
                 assert result.id == holder
             else:
-                assert result is None, "checkout revealed a FULL or BLANK account"
+                assert result is None, "checkout revealed a FULL, BLANK or disabled account"
             return []
         user = self.kit.registration.register_guest(email=email, given_name=name, source=source)
         assert user is not None
@@ -670,9 +671,14 @@ class AccountsMachine(RuleBasedStateMachine):
             return
         self.kit.customers.remove_user(actor, user_id, customer_id)
         removed = current.pop(customer_id)
+        activated = None
         if removed.active and current:
-            next(iter(current.values())).active = True
+            activated_id, activated = next(iter(current.items()))
+            activated.active = True
         self._customer_event(customer_id, EventKind.MEMBERSHIP_REMOVED, actor, user_id)
+        if activated is not None:
+            # The newly active company's history says that it became the active one.
+            self._customer_event(activated_id, EventKind.COMPANY_SWITCHED, actor, user_id)
 
     @rule(user_id=users, customer_id=customers, role=ROLES, actor=st.sampled_from(OPERATORS))
     def set_role(self, user_id: str, customer_id: str, role: Role, actor: Actor) -> None:
