@@ -121,6 +121,9 @@ def _login_requirement(value: LoginRequirement | str) -> LoginRequirement:
     return as_enum(LoginRequirement, value, field="login_requirement", error=InvalidPolicy)
 
 
+MAX_CHANNEL_NAME_LENGTH = 64
+"""Longest sales channel name: customers keep it in a 64-character column."""
+
 MAX_NUMBER_START = 10**18
 """Largest numbering start: the sequence is a 64-bit integer on PostgreSQL, and this leaves
 room for more customers than any shop will have."""
@@ -342,8 +345,8 @@ class SalesChannel:
         policy: The channel's :class:`ShopPolicy`; defaults to ``ShopPolicy()``.
 
     Raises:
-        InvalidPolicy: The name is not letters, digits, '-' or '_', or ``policy`` is not a
-            ShopPolicy.
+        InvalidPolicy: The name is not 1 to 64 ASCII letters, digits, '-' or '_', or
+            ``policy`` is not a ShopPolicy.
 
     Example:
         >>> SalesChannel("web", ShopPolicy.b2c_open()).name
@@ -362,10 +365,12 @@ class SalesChannel:
             )
         if (
             not isinstance(self.name, str)
-            or not self.name
+            or not 1 <= len(self.name) <= MAX_CHANNEL_NAME_LENGTH
+            or not self.name.isascii()
             or not self.name.replace("-", "").replace("_", "").isalnum()
         ):
             raise InvalidPolicy(
-                "A sales channel name is letters, digits, '-' or '_' (for example 'web').",
+                f"A sales channel name is 1 to {MAX_CHANNEL_NAME_LENGTH} ASCII letters, "
+                "digits, '-' or '_' (for example 'web').",
                 field="name",
             )

@@ -292,3 +292,11 @@ def test_a_channel_may_ask_for_fewer_names(make_kit: KitFactory) -> None:
         kit.registration.register(
             email="bob@example.com", password="correct horse", birth_date=date(1990, 5, 17)
         )
+
+
+@pytest.mark.parametrize("name", ["w" * 65, "", "wéb", "web shop", "web\x00"])
+def test_a_channel_name_that_cannot_be_stored_is_refused(name: str) -> None:
+    """Channel names are 1 to 64 ASCII letters, digits, '-' or '_' (the column's size)."""
+    with pytest.raises(InvalidPolicy):
+        SalesChannel(name, ShopPolicy.b2c_open())
+    assert SalesChannel("w" * 64, ShopPolicy.b2c_open()).name == "w" * 64

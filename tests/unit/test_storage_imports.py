@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 
 def run(code: str) -> subprocess.CompletedProcess[str]:
@@ -71,3 +72,31 @@ def test_a_migration_still_runs_with_alembic_loaded_on_demand() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
+    """Only a migration that runs loads Alembic: the second open of a database does not."""
+    path = tmp_path / "shop.db"
+    result = run(
+        f"""
+        import subprocess, sys
+        from accountkit.storage import SqlStore
+        SqlStore("sqlite:///{path}").close()  # migrates: loads alembic in this process
+        code = (
+            "import sys; from accountkit.storage import SqlStore; "
+            "SqlStore('sqlite:///{path}').close(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+        )
+        print(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_head_revision_constant_names_the_newest_shipped_migration() -> None:
+    """HEAD_REVISION (used on open instead of Alembic) equals Alembic's head."""
+    from accountkit.storage._migrate import head_revision
+    from accountkit.storage._schema import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
