@@ -406,7 +406,10 @@ class MemoryStore:
             outer = self._active
             if outer is not None:
                 if outer.readonly and not readonly:
-                    raise ReadOnlyUnit()
+                    raise ReadOnlyUnit(
+                        "A write was started inside a read-only unit of work; open the outer "
+                        "unit without readonly=True."
+                    )
                 journal = _Journal(outer.journal.undo, readonly=outer.readonly or readonly)
                 mark = len(journal.undo)
                 self._active = _MemoryTransaction(self._data, journal)
