@@ -78,4 +78,3 @@ def _refused_by_a_constraint(cause: str) -> bool:
     """Whether a translated error's cause is a unique violation: sqlite3's IntegrityError,
     or SQLSTATE class 23 (integrity constraint violation) on PostgreSQL."""
     return "IntegrityError" in cause or "sqlstate 23" in cause
-

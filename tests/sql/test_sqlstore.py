@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from accountkit import AccountKit, SalesChannel, ShopPolicy, User, UserTier
+from accountkit import AccountKit, SalesChannel, ShopPolicy
 from accountkit.errors import (
     DatabaseBusy,
     DatabaseCorrupt,
@@ -23,19 +23,7 @@ from accountkit.errors import (
 from accountkit.storage import SqlStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET
-
-NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-
-def _user(n: int) -> User:
-    return User(
-        id=f"usr_{n}",
-        tier=UserTier.GUEST,
-        email=f"user{n}@example.com",
-        given_name="Test",
-        created_at=NOW,
-        updated_at=NOW,
-    )
+from tests.helpers import guest_record
 
 
 def _kit(store: SqlStore) -> AccountKit:
@@ -81,7 +69,7 @@ def test_a_damaged_database_file_gives_database_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "shop.db"
     store = SqlStore(f"sqlite:///{path}")
     with store.transaction() as tx:
-        tx.users.add_many(_user(n) for n in range(3000))
+        tx.users.add_many(guest_record(n) for n in range(3000))
     store.close()
     size = path.stat().st_size
     with path.open("r+b") as file:
@@ -93,7 +81,7 @@ def test_a_damaged_database_file_gives_database_corrupt(tmp_path: Path) -> None:
             with damaged.transaction(readonly=True) as tx:
                 tx.users.count()
             with damaged.transaction() as tx:
-                tx.users.add_many(_user(n) for n in range(5000, 8000))
+                tx.users.add_many(guest_record(n) for n in range(5000, 8000))
         finally:
             damaged.close()
 
@@ -130,10 +118,10 @@ def test_two_prefixes_share_a_file_without_seeing_each_other(sqlite_url: str) ->
     shop, other = SqlStore(sqlite_url), SqlStore(sqlite_url, prefix="b2b_")
     try:
         with shop.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
         with other.transaction() as tx:
             assert tx.users.count() == 0
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
         with shop.transaction() as tx:
             assert tx.users.count() == 1
     finally:
@@ -159,7 +147,7 @@ def test_an_existing_engine_is_used_and_not_disposed(sqlite_url: str) -> None:
     engine = sa.create_engine(sqlite_url)
     store = SqlStore(engine)
     with store.transaction() as tx:
-        tx.users.add(_user(1))
+        tx.users.add(guest_record(1))
     store.close()
     with engine.connect() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM accountkit_users").scalar()
@@ -175,7 +163,7 @@ def test_in_memory_sqlite_is_shared_across_threads() -> None:
     def add(n: int) -> None:
         try:
             with store.transaction() as tx:
-                tx.users.add(_user(n))
+                tx.users.add(guest_record(n))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -214,7 +202,7 @@ def test_reads_go_on_while_another_process_writes(sqlite_url: str) -> None:
     """WAL lets a read-only unit read while another connection holds the write lock."""
     store = SqlStore(sqlite_url)
     with store.transaction() as tx:
-        tx.users.add(_user(1))
+        tx.users.add(guest_record(1))
     path = sa.make_url(sqlite_url).database
     assert path is not None
     writer = sqlite3.connect(path, isolation_level=None)
@@ -269,10 +257,10 @@ def test_a_dropped_postgres_connection_gives_a_clear_error_and_no_write(
     admin = sa.create_engine(url)
     try:
         with pytest.raises(DatabaseUnavailable) as caught, store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
             assert tx.connection is not None
             _terminate(admin, tx.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar())
-            tx.users.add(_user(2))
+            tx.users.add(guest_record(2))
         assert caught.value.code == "database_unavailable"
         assert not caught.value.retryable
         with store.transaction() as tx:
@@ -325,7 +313,7 @@ def test_a_dead_connection_inside_a_shops_unit_is_reported_retryable(
     try:
         _kill_pooled_connection(store, admin)
         with pytest.raises(DatabaseUnavailable) as caught, store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
         assert caught.value.retryable
         with store.transaction() as tx:
             assert tx.users.count() == 0

@@ -9,14 +9,12 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
 import pytest
 import sqlalchemy as sa
 
-from accountkit import User, UserTier
 from accountkit.errors import (
     CannotOpenDatabase,
     ConcurrentUpdate,
@@ -28,19 +26,7 @@ from accountkit.errors import (
 )
 from accountkit.storage import SqlStore
 from accountkit.storage.sql import _RAW_IDLE
-
-NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
-
-
-def _user(n: int) -> User:
-    return User(
-        id=f"usr_{n}",
-        tier=UserTier.GUEST,
-        email=f"user{n}@example.com",
-        given_name="Test",
-        created_at=NOW,
-        updated_at=NOW,
-    )
+from tests.helpers import guest_record
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -70,11 +56,11 @@ def test_a_failed_unit_keeps_no_writes_whatever_the_engines_isolation(
     store = SqlStore(engine, schema=schema)
     try:
         with pytest.raises(RuntimeError), store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
             raise RuntimeError("the shop's own failure")
         with store.transaction() as tx:
             assert tx.users.get("usr_1") is None
-            tx.users.add(_user(2))
+            tx.users.add(guest_record(2))
         with store.transaction(readonly=True) as tx:
             assert tx.users.get("usr_2") is not None
     finally:
@@ -91,7 +77,7 @@ def test_a_concurrent_update_on_a_repeatable_read_engine_is_concurrent_update(
     store = SqlStore(engine, schema=schema)
     try:
         with store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
         done = threading.Event()
 
         def other_writer() -> None:
@@ -127,7 +113,7 @@ def test_a_caught_failure_of_the_shops_own_statement_is_unit_aborted(
     store = SqlStore(url, schema=schema)
     try:
         with pytest.raises(UnitAborted), store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
             assert tx.connection is not None
             # The shop catches its own failure and ends the block.
             with contextlib.suppress(sa.exc.DBAPIError):
@@ -146,12 +132,12 @@ def test_the_shops_own_statements_in_a_nested_unit_roll_back_alone(
     store = SqlStore(url, schema=schema)
     try:
         with store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
             with pytest.raises(StorageError), store.transaction() as inner:
                 assert inner.connection is not None
-                inner.users.add(_user(2))
+                inner.users.add(guest_record(2))
                 inner.connection.exec_driver_sql("SELECT * FROM no_such_table_here")
-            tx.users.add(_user(3))
+            tx.users.add(guest_record(3))
         with store.transaction(readonly=True) as tx:
             assert [tx.users.get(f"usr_{n}") is not None for n in (1, 2, 3)] == [
                 True,
@@ -180,7 +166,7 @@ def test_a_readonly_unit_hands_out_no_connection(url_and_schema: tuple[str, str 
 
 def _child_writes(store: SqlStore, n: int) -> None:
     with store.transaction() as tx:
-        tx.users.add(_user(n))
+        tx.users.add(guest_record(n))
     with store.transaction(readonly=True) as tx:
         if tx.users.get(f"usr_{n}") is None:
             os._exit(3)
@@ -196,7 +182,7 @@ def test_a_store_opened_before_a_fork_works_in_the_child_and_the_parent(
     store = SqlStore(url, schema=schema)
     try:
         with store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
         with store.transaction(readonly=True) as tx:
             assert tx.users.get("usr_1") is not None  # a pooled read connection exists now
         context = multiprocessing.get_context("fork")
@@ -207,7 +193,7 @@ def test_a_store_opened_before_a_fork_works_in_the_child_and_the_parent(
             child.join(60)
         assert [child.exitcode for child in children] == [0, 0]
         with store.transaction() as tx:
-            tx.users.add(_user(2))
+            tx.users.add(guest_record(2))
         with store.transaction(readonly=True) as tx:
             assert tx.users.count() == 4
     finally:
@@ -232,7 +218,7 @@ def test_schema_revision_from_another_thread_waits_for_an_open_unit_in_memory() 
     thread = threading.Thread(target=health_check)
     thread.start()
     with store.transaction() as tx:
-        tx.users.add(_user(1))
+        tx.users.add(guest_record(1))
         opened.set()
         checked.wait(0.3)  # without the lock the check would run (and roll back) here
     thread.join(10)
@@ -251,7 +237,7 @@ def test_read_units_on_short_lived_threads_do_not_leak_file_descriptors(sqlite_u
     """A server that runs each request on a new thread keeps a bounded number of files open."""
     store = SqlStore(sqlite_url)
     with store.transaction() as tx:
-        tx.users.add(_user(1))
+        tx.users.add(guest_record(1))
 
     def request() -> None:
         with store.transaction(readonly=True) as tx:
@@ -275,7 +261,7 @@ def test_a_closed_store_never_reopens_its_file(tmp_path: Path) -> None:
     path = tmp_path / "gone.db"
     store = SqlStore(f"sqlite:///{path}")
     with store.transaction() as tx:
-        tx.users.add(_user(1))
+        tx.users.add(guest_record(1))
     store.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -338,9 +324,9 @@ def test_the_longest_accepted_prefix_works_with_its_constraints(
     store = SqlStore(url, schema=schema, prefix=prefix)
     try:
         with store.transaction() as tx:
-            tx.users.add(_user(1))
+            tx.users.add(guest_record(1))
         with pytest.raises(EmailTaken), store.transaction() as tx:
-            tx.users.add(attrs.evolve(_user(2), email="user1@example.com"))
+            tx.users.add(attrs.evolve(guest_record(2), email="user1@example.com"))
     finally:
         store.close()
 

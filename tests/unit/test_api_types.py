@@ -41,20 +41,7 @@ from accountkit.errors import AccountKitError, InvalidPolicy, InvalidValue, NotP
 from accountkit.storage import MemoryStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET, KitFactory
-
-OPERATOR = Actor.operator("staff-1")
-MANY = attrs.evolve(ShopPolicy.b2c_open(), membership=MembershipRule.MANY_COMPANIES)
-
-
-def register(kit: AccountKit, email: str = "ada@example.com") -> User:
-    """Register a FULL user."""
-    return kit.registration.register(
-        email=email,
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
-    )
+from tests.helpers import MANY, OPERATOR, register
 
 
 def guest(kit: AccountKit) -> User:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import attrs
 import pytest
 
 from accountkit import (
@@ -14,27 +13,13 @@ from accountkit import (
     Actor,
     CustomerKind,
     EventKind,
-    MembershipRule,
     ShopPolicy,
     User,
     UserStatus,
 )
 from accountkit.errors import UserDisabled
 from tests.conftest import KitFactory
-
-OPERATOR = Actor.operator("staff-1")
-MANY = attrs.evolve(ShopPolicy.b2c_open(), membership=MembershipRule.MANY_COMPANIES)
-
-
-def register(kit: AccountKit, email: str = "ada@example.com") -> User:
-    """Register a FULL user."""
-    return kit.registration.register(
-        email=email,
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
-    )
+from tests.helpers import MANY, OPERATOR, register
 
 
 @pytest.fixture
