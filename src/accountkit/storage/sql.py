@@ -1331,8 +1331,26 @@ class SqlStore:
                 yield inner
             return
         if readonly and self._raw_reader is not None:
-            with self._raw_unit() as tx:
-                yield tx
+            # Inlined rather than a second context manager: this is the sign-in lookup's
+            # path, and each generator layer costs about a microsecond.
+            with _translating():
+                raw = self._raw_checkout()
+                try:
+                    raw.execute("BEGIN")
+                    self._tx_local.tx = SqlTransaction(
+                        _RawExecutor(raw, self._raw_reader), self, None, readonly=True
+                    )
+                    try:
+                        yield self._tx_local.tx
+                    finally:
+                        self._tx_local.tx = None
+                finally:
+                    try:
+                        raw.execute("ROLLBACK")  # it only read: nothing to commit
+                    except sqlite3.Error:
+                        raw.close()  # a broken connection is not pooled again
+                    else:
+                        self._raw_checkin(raw)
             return
         with self._lock, _translating():
             conn = self._engine.connect()
@@ -1410,29 +1428,6 @@ class SqlStore:
                 self._tx_local.tx = outer
             savepoint.commit()
 
-    @contextlib.contextmanager
-    def _raw_unit(self) -> Iterator[SqlTransaction]:
-        """A read-only unit on a SQLite file, on a pooled raw driver connection."""
-        assert self._raw_reader is not None
-        with _translating():
-            raw = self._raw_checkout()
-            try:
-                raw.execute("BEGIN")
-                self._tx_local.tx = SqlTransaction(
-                    _RawExecutor(raw, self._raw_reader), self, None, readonly=True
-                )
-                try:
-                    yield self._tx_local.tx
-                finally:
-                    self._tx_local.tx = None
-            finally:
-                try:
-                    raw.execute("ROLLBACK")  # it only read: nothing to commit
-                except sqlite3.Error:
-                    raw.close()  # a broken connection goes, it is not pooled again
-                else:
-                    self._raw_checkin(raw)
-
     def _raw_checkout(self) -> sqlite3.Connection:
         """An idle raw read connection, or a new one (SQLite files only).
 
@@ -1454,11 +1449,22 @@ class SqlStore:
         return raw
 
     def _raw_checkin(self, raw: sqlite3.Connection) -> None:
-        with self._raw_guard:
-            if not self._closed and len(self._raw_idle) < _RAW_IDLE:
-                self._raw_idle.append(raw)
-                return
+        # deque.append is atomic; a close() running meanwhile is caught by the check after.
+        if len(self._raw_idle) < _RAW_IDLE and not self._closed:
+            self._raw_idle.append(raw)
+            if self._closed:
+                self._drain_raw()
+            return
         raw.close()
+
+    def _drain_raw(self) -> None:
+        while True:
+            try:
+                raw = self._raw_idle.pop()
+            except IndexError:
+                return
+            with contextlib.suppress(sqlite3.Error):
+                raw.close()
 
     def _customer_of(self, user_id: str) -> str | None:
         """The customer a user belongs to, read outside any open transaction."""
@@ -1480,12 +1486,7 @@ class SqlStore:
         if self._closed:
             return
         self._closed = True
-        with self._raw_guard:
-            idle = list(self._raw_idle)
-            self._raw_idle.clear()
-        for raw in idle:
-            with contextlib.suppress(sqlite3.Error):
-                raw.close()
+        self._drain_raw()
         if self._owns_engine:
             self._engine.dispose()
 
