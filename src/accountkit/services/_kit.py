@@ -149,13 +149,22 @@ class AccountKit:
         self.reports = ReportService(service)
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the store; afterwards every call raises
+        :class:`~accountkit.errors.StoreClosed`. Closing twice is harmless.
+
+        ``AccountKit`` is also a context manager that closes the store when the block ends::
+
+            with AccountKit(store=SqlStore("sqlite:///shop.db"), secret_keys=[key]) as kit:
+                kit.registration.register_guest(email="tom@example.com", given_name="Tom")
+        """
         self.store.close()
 
     def __enter__(self) -> AccountKit:
+        """Return the kit; the ``with`` block's end closes its store."""
         return self
 
     def __exit__(self, *_: object) -> None:
+        """Close the store (see :meth:`close`)."""
         self.close()
 
     def __repr__(self) -> str:
