@@ -245,8 +245,7 @@ class TokenInvalid(AuthenticationError):
 
     code = "token_invalid"
     default_message = (
-        "The link or code is not valid; copy the whole link from the message, or ask for a "
-        "new one."
+        "The link or code is not valid; copy the whole link from the message, or ask for a new one."
     )
 
 
