@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from accountkit import AccountKit, Actor, FrozenClock
 from accountkit.domain.users import User, UserStatus, UserTier
@@ -333,6 +334,44 @@ def test_truncated_or_extended_tokens_are_invalid(data: st.DataObject) -> None:
     for bad in (cut, extra):
         with pytest.raises(TokenInvalid):
             codec.inspect(bad, TokenPurpose.LOGIN, user_lookup=make_user())
+
+
+def forge(payload: object, purpose: str = "login") -> str:
+    """Sign ``payload`` with the real keys and salt: a genuine signature on a payload of
+    another shape (as an older or buggy release might have made)."""
+    return URLSafeTimedSerializer(
+        KEYS, salt=f"accountkit.token.{purpose}", signer_kwargs={"digest_method": hashlib.sha256}
+    ).dumps(payload)
+
+
+@pytest.mark.parametrize(
+    ("payload", "purpose"),
+    [
+        ({"id": "t", "user": "usr_1"}, "login"),
+        (["t", "usr_1", "l"], "login"),
+        (["t", "usr_1", "l", "fp", "extra"], "login"),
+        (["t", "usr_1", "r", "fp"], "login"),
+        (["t", 1, "l", "fp"], "login"),
+        (["t", "usr_1", "c", "fp", "30"], "login_card"),
+        (["t", "usr_1", "c", "fp", 10**12], "login_card"),
+        (["t", "usr_1", "c", "fp", 0], "login_card"),
+        (["t", "usr_1", "c", "fp", True], "login_card"),
+    ],
+)
+def test_a_signed_payload_of_the_wrong_shape_is_invalid(
+    codec: TokenCodec, user: User, payload: object, purpose: str
+) -> None:
+    """A correctly signed token whose payload is not of this purpose's shape is TokenInvalid."""
+    with pytest.raises(TokenInvalid):
+        codec.inspect(forge(payload, purpose), purpose, user_lookup=user)
+
+
+def test_a_signed_payload_that_is_not_json_is_invalid(codec: TokenCodec, user: User) -> None:
+    """A genuine signature over bytes that are not JSON is TokenInvalid, not itsdangerous's."""
+    signer = TimestampSigner(KEYS, salt="accountkit.token.login", digest_method=hashlib.sha256)
+    token = signer.sign(b"bm90anNvbg").decode("ascii")
+    with pytest.raises(TokenInvalid):
+        codec.inspect(token, TokenPurpose.LOGIN, user_lookup=user)
 
 
 MARKER = "Qwertz7Secret"

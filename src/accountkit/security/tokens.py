@@ -33,7 +33,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import attrs
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from accountkit._clock import Clock, SystemClock, checked_clock
 from accountkit.domain._enums import as_enum
@@ -381,7 +381,7 @@ class TokenCodec:
     def _load(self, text: str, purpose: TokenPurpose) -> tuple[object, datetime] | None:
         try:
             payload, signed_at = self._serializers[purpose].loads(text, return_timestamp=True)
-        except (BadSignature, ValueError, TypeError, OverflowError):
+        except (BadData, ValueError, TypeError, OverflowError):
             return None
         if not isinstance(signed_at, datetime):
             return None
