@@ -59,6 +59,11 @@ __all__ = [
     "StorageError",
     "StoreClosed",
     "TableConflict",
+    "TokenExpired",
+    "TokenInvalid",
+    "TokenRevoked",
+    "TokenUsed",
+    "TokenWrongPurpose",
     "UnitAborted",
     "UnknownRevision",
     "UnsupportedDatabase",
@@ -232,6 +237,50 @@ class AuthenticationError(AccountKitError):
 
     code = "authentication"
     default_message = "Sign-in failed; check your details and try again."
+
+
+class TokenInvalid(AuthenticationError):
+    """A token that is not one of ours: tampered with, truncated, empty, too long, signed
+    with a key no longer configured, or dated in the future. The message never quotes it."""
+
+    code = "token_invalid"
+    default_message = (
+        "The link or code is not valid; copy the whole link from the message, or ask for a new one."
+    )
+
+
+class TokenExpired(AuthenticationError):
+    """A token older than the maximum age of its purpose."""
+
+    code = "token_expired"
+    default_message = "The link or code has expired; ask for a new one."
+
+
+class TokenUsed(AuthenticationError):
+    """A one-time token that was already redeemed."""
+
+    code = "token_used"
+    default_message = "The link or code was already used; ask for a new one if you need it."
+
+
+class TokenRevoked(AuthenticationError):
+    """A token whose user changed password, e-mail, tier or status since it was issued, was
+    erased, or signed out everywhere."""
+
+    code = "token_revoked"
+    default_message = (
+        "The link or code is no longer valid because the account changed since it was sent; "
+        "ask for a new one."
+    )
+
+
+class TokenWrongPurpose(AuthenticationError):
+    """A genuine token made for another purpose (a login link used to reset a password)."""
+
+    code = "token_wrong_purpose"
+    default_message = (
+        "The link or code was made for something else; use the link from the right message."
+    )
 
 
 # --- not found --------------------------------------------------------------------------
