@@ -252,13 +252,11 @@ def test_a_logged_invalid_address_shows_no_part_of_it(
 
     from accountkit.domain.validation import normalise_email
 
-    with pytest.raises(InvalidEmail) as caught:
-        normalise_email(address)
-    assert caught.value.__cause__ is None
     with caplog.at_level(logging.ERROR):
         try:
             normalise_email(address)
-        except InvalidEmail:
+        except InvalidEmail as exc:
+            assert exc.__cause__ is None
             logging.getLogger("shop").exception("sign-up failed")
     assert "InvalidEmail" in caplog.text
     assert "EmailNotValidError" not in caplog.text
