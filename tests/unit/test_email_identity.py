@@ -240,25 +240,3 @@ def test_a_test_suite_kit_registers_and_finds_special_use_addresses() -> None:
     for address in SPECIAL:
         user = _register(kit, address.upper())
         assert kit.users.find_by_email(address) == user
-
-
-@pytest.mark.parametrize("address", ["anna.müller@@example.com", "anna@exam_ple.com"])
-def test_a_logged_invalid_address_shows_no_part_of_it(
-    address: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    """InvalidEmail has no chained cause (email-validator's message quotes characters of the
-    address), so logger.exception() prints none of it."""
-    import logging
-
-    from accountkit.domain.validation import normalise_email
-
-    with caplog.at_level(logging.ERROR):
-        try:
-            normalise_email(address)
-        except InvalidEmail as exc:
-            assert exc.__cause__ is None
-            logging.getLogger("shop").exception("sign-up failed")
-    assert "InvalidEmail" in caplog.text
-    assert "EmailNotValidError" not in caplog.text
-    assert "'@'" not in caplog.text
-    assert "'_'" not in caplog.text

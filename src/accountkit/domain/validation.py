@@ -189,10 +189,9 @@ def _validate_email(value: object, field: str, allow_special_use: bool) -> str:
             strict=True,  # refuses local parts longer than 64 characters
             test_environment=True,
         )
-    except email_validator.EmailNotValidError:
-        # email-validator's messages quote parts of the address: keep only a generic hint,
-        # and no cause, or a logged traceback would print them.
-        raise InvalidEmail(_INVALID_EMAIL, field=field) from None
+    except email_validator.EmailNotValidError as exc:
+        # email-validator's messages can quote the address; keep only a generic hint.
+        raise InvalidEmail(_INVALID_EMAIL, field=field) from exc
     normalised = str(result.normalized)
     ascii_domain = str(result.ascii_domain)
     if label is not None:
