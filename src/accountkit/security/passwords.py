@@ -32,6 +32,7 @@ import argon2.low_level
 import attrs
 
 from accountkit.errors import (
+    InvalidPassword,
     InvalidPolicy,
     PasswordCommon,
     PasswordContext,
@@ -126,26 +127,28 @@ def check_password(password: str) -> str:
     """Check the hard rules every password must meet, and return it unchanged.
 
     The minimum the services apply today: 8 to 1,024 characters, valid text, no NUL. It
-    neither normalises nor checks a blocklist; :meth:`PasswordPolicy.check` does both and
-    replaces this call when the services move to :class:`PasswordPolicy`.
+    neither normalises nor checks a blocklist, and it raises plain ``InvalidPassword`` (code
+    ``invalid_password``) as the services have so far; :meth:`PasswordPolicy.check` does all
+    of it, with a code per reason, and replaces this call when the services move to
+    :class:`PasswordPolicy`.
 
     Args:
         password: The password as typed.
 
     Raises:
-        PasswordNotText: Not text, or text with a lone surrogate.
-        PasswordTooShort: Shorter than 8 characters.
-        PasswordTooLong: Longer than 1,024 characters.
-        PasswordHasNul: It holds a NUL character.
-        (All are :class:`~accountkit.errors.InvalidPassword`; no message quotes the password.)
+        InvalidPassword: Not text (also: a lone surrogate), shorter than 8 or longer than
+            1,024 characters, or with a NUL character. The message never quotes it.
     """
     if isinstance(password, str) and len(password) > MAX_PASSWORD_LENGTH:
-        raise _too_long(MAX_PASSWORD_LENGTH)
-    _check_text(password)
+        raise InvalidPassword(_too_long(MAX_PASSWORD_LENGTH).message, field="password")
+    try:
+        _check_text(password)
+    except PasswordNotText as exc:
+        raise InvalidPassword(exc.message, field="password") from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _too_short(MIN_PASSWORD_LENGTH)
+        raise InvalidPassword(_too_short(MIN_PASSWORD_LENGTH).message, field="password")
     if "\x00" in password:
-        raise PasswordHasNul("The password holds a NUL character; remove it.", field="password")
+        raise InvalidPassword("The password holds a NUL character; remove it.", field="password")
     return password
 
 

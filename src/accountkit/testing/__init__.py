@@ -27,7 +27,7 @@ class CheapPasswordHasher(Argon2Hasher):
         verify_calls: How many times :meth:`verify` ran.
         dummy_verify_calls: How many times :meth:`dummy_verify` ran.
         computations: How many hash computations ran (argon2, PBKDF2 or bcrypt), over all
-            three methods; a refused or malformed hash adds none.
+            three methods; a refused hash, or one that does not parse, adds none.
     """
 
     _allows_test_profile = True
