@@ -241,3 +241,9 @@ def test_check_password_keeps_its_code(password: str) -> None:
     with pytest.raises(InvalidPassword) as info:
         check_password(password)
     assert info.value.code == "invalid_password"
+
+
+def test_a_single_context_string_counts_as_one_word() -> None:
+    """context="Bäckerei Müller" (not a list) still refuses the shop's name."""
+    with pytest.raises(PasswordContext):
+        POLICY.check("müller makes bread!", context="Bäckerei Müller")

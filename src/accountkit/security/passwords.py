@@ -243,8 +243,12 @@ def context_words(
 
 
 def _context_parts(context: Iterable[str]) -> set[str]:
+    # One string passed alone is one context word, not a sequence of characters.
+    items = (context,) if isinstance(context, str) else tuple(context)
     parts: set[str] = set()
-    for item in context:
+    for item in items:
+        if not isinstance(item, str):
+            continue
         folded = _fold(item)
         for part in [folded, *_WORD_SPLIT.split(folded)]:
             if len(part) >= _CONTEXT_MIN_LENGTH:
