@@ -51,6 +51,13 @@ __all__ = [
     "NotAMember",
     "NotFoundError",
     "NotPermitted",
+    "PasswordCommon",
+    "PasswordContext",
+    "PasswordHasNul",
+    "PasswordNotText",
+    "PasswordSchemeUnavailable",
+    "PasswordTooLong",
+    "PasswordTooShort",
     "PolicyError",
     "ReadOnlyUnit",
     "RegistrationClosed",
@@ -66,6 +73,7 @@ __all__ = [
     "TokenWrongPurpose",
     "UnitAborted",
     "UnknownRevision",
+    "UnsafePasswordHash",
     "UnsupportedDatabase",
     "UserDisabled",
     "UserNotFound",
@@ -155,7 +163,7 @@ class InvalidCustomerNumber(ValidationError):
 
 
 class InvalidPassword(ValidationError):
-    """A password that is empty, too short, too long or holds a NUL character."""
+    """A password that the policy refuses; the subclass and its `code` say why."""
 
     code = "invalid_password"
     default_message = "The password is not valid."
@@ -180,6 +188,53 @@ class MissingField(ValidationError):
 
     code = "missing_field"
     default_message = "A required field is missing."
+
+
+class PasswordTooShort(InvalidPassword):
+    """A password with fewer characters than the policy's minimum (counted after NFKC)."""
+
+    code = "password_too_short"
+    default_message = "The password is too short; use a longer one."
+
+
+class PasswordTooLong(InvalidPassword):
+    """A password with more characters than the policy's maximum; refused before hashing."""
+
+    code = "password_too_long"
+    default_message = "The password is too long; use a shorter one."
+
+
+class PasswordNotText(InvalidPassword):
+    """A password that is not text, or holds a lone surrogate that no encoding takes."""
+
+    code = "password_not_text"
+    default_message = "The password holds characters that are not valid text; type it again."
+
+
+class PasswordHasNul(InvalidPassword):
+    """A password with a NUL character."""
+
+    code = "password_has_nul"
+    default_message = "The password holds a NUL character; remove it."
+
+
+class PasswordCommon(InvalidPassword):
+    """A password on the policy's blocklist of common passwords."""
+
+    code = "password_common"
+    default_message = (
+        "This password is one of the most common passwords and easy to guess; choose another."
+    )
+
+
+class PasswordContext(InvalidPassword):
+    """A password that contains the user's e-mail name, the user's name or the shop's name."""
+
+    code = "password_context"
+    default_message = (
+        "The password contains your e-mail name, your name or the shop's name, which are easy "
+        "to guess; choose one without them."
+    )
 
 
 # --- policy -----------------------------------------------------------------------------
@@ -280,6 +335,27 @@ class TokenWrongPurpose(AuthenticationError):
     code = "token_wrong_purpose"
     default_message = (
         "The link or code was made for something else; use the link from the right message."
+    )
+
+
+class UnsafePasswordHash(AuthenticationError):
+    """A stored password hash whose cost parameters are absurd (argon2 memory above 1 GiB, time
+    cost above 100; PBKDF2 or bcrypt work beyond their caps); refused without computing it."""
+
+    code = "unsafe_password_hash"
+    default_message = (
+        "The stored password hash asks for far more work than accountkit allows, so it was not "
+        "checked; the hash is damaged or forged: reset the user's password."
+    )
+
+
+class PasswordSchemeUnavailable(AuthenticationError):
+    """A stored bcrypt hash while the optional ``bcrypt`` package is not installed."""
+
+    code = "password_scheme_unavailable"
+    default_message = (
+        "The stored password hash is a bcrypt hash and the bcrypt package is not installed; "
+        "run pip install 'accountkit[bcrypt]'."
     )
 
 
