@@ -1,5 +1,7 @@
-"""Security primitives: password policy and hashing (and, with the sign-in capability, tokens
-and QR)."""
+"""Security primitives: password policy and hashing, signed one-purpose tokens and links.
+
+QR codes are drawn by :mod:`accountkit.security.qr` (segno is loaded only when one is drawn).
+"""
 
 from accountkit.security.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -14,16 +16,28 @@ from accountkit.security.passwords import (
     context_words,
     normalise_password,
 )
+from accountkit.security.tokens import (
+    PURPOSE_RULES,
+    TokenClaims,
+    TokenCodec,
+    TokenPurpose,
+    build_link,
+)
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
+    "PURPOSE_RULES",
     "Argon2Hasher",
     "Blocklist",
     "CommonPasswords",
     "PasswordHasher",
     "PasswordPolicy",
+    "TokenClaims",
+    "TokenCodec",
+    "TokenPurpose",
     "WordBlocklist",
+    "build_link",
     "check_password",
     "context_words",
     "normalise_password",
