@@ -41,6 +41,15 @@ def url_and_schema(
     yield pg
 
 
+@pytest.fixture
+def sql_store(url_and_schema: tuple[str, str | None]) -> Iterator[SqlStore]:
+    """A SqlStore on :func:`url_and_schema`, closed afterwards."""
+    url, schema = url_and_schema
+    store = SqlStore(url, schema=schema)
+    yield store
+    store.close()
+
+
 # --- a shop's own engine -------------------------------------------------------------------
 
 
@@ -124,41 +133,29 @@ def test_a_caught_failure_of_the_shops_own_statement_is_unit_aborted(
         store.close()
 
 
-def test_the_shops_own_statements_in_a_nested_unit_roll_back_alone(
-    url_and_schema: tuple[str, str | None],
-) -> None:
+def test_the_shops_own_statements_in_a_nested_unit_roll_back_alone(sql_store: SqlStore) -> None:
     """A shop statement that fails inside a nested unit is translated and undone alone."""
-    url, schema = url_and_schema
-    store = SqlStore(url, schema=schema)
-    try:
-        with store.transaction() as tx:
-            tx.users.add(guest_record(1))
-            with pytest.raises(StorageError), store.transaction() as inner:
-                assert inner.connection is not None
-                inner.users.add(guest_record(2))
-                inner.connection.exec_driver_sql("SELECT * FROM no_such_table_here")
-            tx.users.add(guest_record(3))
-        with store.transaction(readonly=True) as tx:
-            assert [tx.users.get(f"usr_{n}") is not None for n in (1, 2, 3)] == [
-                True,
-                False,
-                True,
-            ]
-    finally:
-        store.close()
+    with sql_store.transaction() as tx:
+        tx.users.add(guest_record(1))
+        with pytest.raises(StorageError), sql_store.transaction() as inner:
+            assert inner.connection is not None
+            inner.users.add(guest_record(2))
+            inner.connection.exec_driver_sql("SELECT * FROM no_such_table_here")
+        tx.users.add(guest_record(3))
+    with sql_store.transaction(readonly=True) as tx:
+        assert [tx.users.get(f"usr_{n}") is not None for n in (1, 2, 3)] == [
+            True,
+            False,
+            True,
+        ]
 
 
-def test_a_readonly_unit_hands_out_no_connection(url_and_schema: tuple[str, str | None]) -> None:
+def test_a_readonly_unit_hands_out_no_connection(sql_store: SqlStore) -> None:
     """Read-only units have ``connection`` None on every SQL database, so nothing writes."""
-    url, schema = url_and_schema
-    store = SqlStore(url, schema=schema)
-    try:
-        with store.transaction(readonly=True) as tx:
-            assert tx.connection is None
-        with store.transaction() as tx:
-            assert tx.connection is not None
-    finally:
-        store.close()
+    with sql_store.transaction(readonly=True) as tx:
+        assert tx.connection is None
+    with sql_store.transaction() as tx:
+        assert tx.connection is not None
 
 
 # --- fork ------------------------------------------------------------------------------------
@@ -175,29 +172,24 @@ def _child_writes(store: SqlStore, n: int) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_store_opened_before_a_fork_works_in_the_child_and_the_parent(
-    url_and_schema: tuple[str, str | None],
+    sql_store: SqlStore,
 ) -> None:
     """A forked child uses its own connections; the parent's pooled ones keep working."""
-    url, schema = url_and_schema
-    store = SqlStore(url, schema=schema)
-    try:
-        with store.transaction() as tx:
-            tx.users.add(guest_record(1))
-        with store.transaction(readonly=True) as tx:
-            assert tx.users.get("usr_1") is not None  # a pooled read connection exists now
-        context = multiprocessing.get_context("fork")
-        children = [context.Process(target=_child_writes, args=(store, 10 + n)) for n in range(2)]
-        for child in children:
-            child.start()
-        for child in children:
-            child.join(60)
-        assert [child.exitcode for child in children] == [0, 0]
-        with store.transaction() as tx:
-            tx.users.add(guest_record(2))
-        with store.transaction(readonly=True) as tx:
-            assert tx.users.count() == 4
-    finally:
-        store.close()
+    with sql_store.transaction() as tx:
+        tx.users.add(guest_record(1))
+    with sql_store.transaction(readonly=True) as tx:
+        assert tx.users.get("usr_1") is not None  # a pooled read connection exists now
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_child_writes, args=(sql_store, 10 + n)) for n in range(2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    assert [child.exitcode for child in children] == [0, 0]
+    with sql_store.transaction() as tx:
+        tx.users.add(guest_record(2))
+    with sql_store.transaction(readonly=True) as tx:
+        assert tx.users.count() == 4
 
 
 # --- threads ---------------------------------------------------------------------------------
