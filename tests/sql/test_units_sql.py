@@ -25,7 +25,7 @@ from accountkit.errors import (
     UnitAborted,
 )
 from accountkit.storage import SqlStore
-from accountkit.storage.sql import _RAW_IDLE
+from accountkit.storage.sql import _RAW_IDLE, _Executor
 from tests.helpers import guest_record
 
 
@@ -341,3 +341,16 @@ def test_schema_and_a_metadata_of_another_schema_are_refused(sqlite_url: str) ->
         SqlStore(sqlite_url, schema="a", metadata=sa.MetaData())
     with pytest.raises(InvalidValue):
         SqlStore(sqlite_url, metadata="not metadata")  # type: ignore[arg-type]
+
+
+def test_a_statement_in_a_doubly_nested_unit_counts_as_reaching_the_database(
+    sql_store: SqlStore,
+) -> None:
+    """The outermost unit knows a statement ran (so a later dropped connection is not
+    reported as safe to retry), however deep the unit that ran it."""
+    with sql_store.transaction() as outer:
+        with sql_store.transaction(), sql_store.transaction() as inner:
+            inner.users.get("usr_1")
+        executor = outer._x
+        assert isinstance(executor, _Executor)
+        assert executor.reached is True

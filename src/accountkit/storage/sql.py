@@ -1410,7 +1410,7 @@ class SqlStore:
         assert isinstance(base, _Executor)
         conn = base.conn
         inner = SqlTransaction(
-            _Executor(conn, self._q, readonly=readonly, root=base),
+            _Executor(conn, self._q, readonly=readonly, root=base._root),
             self,
             None if readonly else conn,
             readonly=readonly,
