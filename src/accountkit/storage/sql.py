@@ -1250,7 +1250,6 @@ class SqlStore:
                 else None
             )
             self._tx_local = threading.local()
-            self._raw_guard = threading.Lock()
             self._raw_idle: collections.deque[sqlite3.Connection] = collections.deque()
             self._raw_abandoned: list[sqlite3.Connection] = []
             self._forks = _forks
@@ -1285,7 +1284,6 @@ class SqlStore:
         # Kept, not closed: closing a sqlite3 connection inherited across a fork is unsafe.
         self._raw_abandoned.extend(self._raw_idle)
         self._raw_idle.clear()
-        self._raw_guard = threading.Lock()
         if self._in_memory:
             self._lock = threading.RLock()
         self._tx_local = threading.local()
