@@ -113,18 +113,13 @@ class AccountKit:
         self.store = store
         self.clock: Clock = SystemClock() if clock is None else clock
         services_clock = checked_clock(self.clock)
-        if notifier is not None and (
-            isinstance(notifier, type) or not callable(getattr(notifier, "send", None))
-        ):
+        if notifier is not None and not _has_methods(notifier, "send"):
             raise InvalidValue(
                 "notifier must have a send(message) method, such as Outbox(); leave it out "
                 "for an Outbox.",
                 field="notifier",
             )
-        if password_hasher is not None and (
-            isinstance(password_hasher, type)
-            or not all(callable(getattr(password_hasher, n, None)) for n in ("hash", "verify"))
-        ):
+        if password_hasher is not None and not _has_methods(password_hasher, "hash", "verify"):
             raise InvalidValue(
                 "password_hasher must have hash() and verify(), such as Argon2Hasher(); "
                 "leave it out for the default.",
@@ -178,11 +173,16 @@ def _check_store(store: object) -> None:
             "or MemoryStore().",
             field="store",
         )
-    if isinstance(store, type) or not all(
-        callable(getattr(store, name, None)) for name in ("transaction", "close")
-    ):
+    if not _has_methods(store, "transaction", "close"):
         raise InvalidValue(
             "store must be a store, such as MemoryStore() or SqlStore(url) from "
             "accountkit.storage.",
             field="store",
         )
+
+
+def _has_methods(value: object, *names: str) -> bool:
+    """Whether ``value`` is an instance (not a class passed by mistake) with these methods."""
+    return not isinstance(value, type) and all(
+        callable(getattr(value, name, None)) for name in names
+    )
