@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from accountkit.errors import (
     UnitAborted,
 )
 from accountkit.storage import SqlStore
+from accountkit.storage._migrate import head_revision
 from accountkit.storage.sql import _RAW_IDLE, _Executor
 from tests.helpers import guest_record
 
@@ -243,6 +245,29 @@ def test_read_units_on_short_lived_threads_do_not_leak_file_descriptors(sqlite_u
     # Each idle pooled connection holds the file and its -wal (and -shm) open.
     assert _open_descriptors() - before <= 3 * _RAW_IDLE
     store.close()
+
+
+def test_opening_a_new_file_waits_for_another_process_still_making_it(tmp_path: Path) -> None:
+    """A store opened while another connection writes the brand-new file (not yet in WAL
+    mode) waits for it instead of failing with DatabaseBusy.
+
+    SQLite answers "database is locked" at once, without its busy handler, when the
+    switch to WAL must upgrade a read lock: four processes opening one new file met it.
+    """
+    path = tmp_path / "new.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE shop_own (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO shop_own VALUES (1)")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        store = SqlStore(f"sqlite:///{path}")
+        assert store.schema_revision() == head_revision()
+        store.close()
+    finally:
+        release.join()
+        other.close()
 
 
 # --- close -----------------------------------------------------------------------------------

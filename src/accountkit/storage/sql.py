@@ -22,6 +22,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -1113,6 +1114,27 @@ def _open_engine(url: str | sa.Engine, busy_timeout: float) -> tuple[sa.Engine, 
     return engine, owned
 
 
+def _switch_to_wal(cursor: Any, busy_timeout: float) -> None:
+    """Put a SQLite file in WAL mode, waiting up to ``busy_timeout`` for other writers.
+
+    On a file not yet in WAL mode (a new one) the switch reads, then upgrades its read
+    lock to a write lock; while another connection holds the write lock SQLite refuses
+    that upgrade at once, without calling its busy handler (it would deadlock). Several
+    processes opening one new file meet this, so the switch is retried here.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.002
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
     in_memory = engine.url.database in (None, "", ":memory:")
 
@@ -1126,7 +1148,7 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if not in_memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(cursor, busy_timeout)
                 cursor.execute("PRAGMA synchronous = NORMAL")
                 for pragma in _SQLITE_FILE_PRAGMAS:
                     cursor.execute(pragma)
