@@ -12,12 +12,20 @@ from accountkit.domain.customers import (
     Role,
 )
 from accountkit.domain.events import Actor, ActorKind, Event, EventKind
+from accountkit.domain.signin import (
+    AttemptWindow,
+    IssuedToken,
+    LoginCode,
+    Session,
+    SignInMethod,
+)
 from accountkit.domain.users import User, UserStatus, UserTier
 
 __all__ = [
     "Actor",
     "ActorKind",
     "Address",
+    "AttemptWindow",
     "Customer",
     "CustomerGroup",
     "CustomerKind",
@@ -25,9 +33,13 @@ __all__ = [
     "DocumentKind",
     "Event",
     "EventKind",
+    "IssuedToken",
+    "LoginCode",
     "Membership",
     "PurchaseConditions",
     "Role",
+    "Session",
+    "SignInMethod",
     "User",
     "UserStatus",
     "UserTier",

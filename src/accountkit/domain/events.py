@@ -139,6 +139,10 @@ class EventKind(enum.StrEnum):
     CUSTOMER_NUMBER_CHANGED = "customer_number_changed"
     CONDITIONS_CHANGED = "conditions_changed"
     GROUP_CREATED = "group_created"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGED = "email_changed"
+    EMAIL_VERIFIED = "email_verified"
+    TOKENS_REVOKED = "tokens_revoked"
 
 
 @attrs.frozen(kw_only=True)

@@ -58,6 +58,9 @@ class User:
         family_name: Surname, if known.
         birth_date: Known for FULL users.
         password_hash: The hasher's encoded hash; only FULL users have one.
+        email_verified_at: When the owner proved the address (used a link or a code sent
+            to it), or ``None``. A channel with ``require_email_verification`` refuses
+            password sign-in until then.
         must_complete_profile: True for BLANK users until they complete the profile.
         profile: Free-form entries that are the user's own (for example a ski size).
         security_version: Raised whenever password, e-mail, tier or status changes; tokens
@@ -76,6 +79,7 @@ class User:
     family_name: str | None = attrs.field(default=None, repr=False)
     birth_date: date | None = attrs.field(default=None, repr=False)
     password_hash: str | None = attrs.field(default=None, repr=False)
+    email_verified_at: datetime | None = attrs.field(default=None, repr=False)
     must_complete_profile: bool = False
     profile: Mapping[str, str] = attrs.field(
         factory=dict, converter=frozen_mapping, hash=False, repr=False

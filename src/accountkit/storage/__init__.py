@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accountkit.storage._protocols import (
+    AttemptRepository,
     CustomerRepository,
     EventLog,
     GroupRepository,
+    LoginCodeRepository,
     MembershipRepository,
     SequenceRepository,
+    SessionRepository,
     Store,
     TokenLedger,
     Transaction,
@@ -25,12 +28,15 @@ if TYPE_CHECKING:
     from accountkit.storage.sql import SqlStore, migrate
 
 __all__ = [
+    "AttemptRepository",
     "CustomerRepository",
     "EventLog",
     "GroupRepository",
+    "LoginCodeRepository",
     "MembershipRepository",
     "MemoryStore",
     "SequenceRepository",
+    "SessionRepository",
     "SqlStore",
     "Store",
     "TokenLedger",

@@ -28,17 +28,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from accountkit.domain import Customer, CustomerGroup, Event, Membership, User
+from accountkit.domain import (
+    AttemptWindow,
+    Customer,
+    CustomerGroup,
+    Event,
+    IssuedToken,
+    LoginCode,
+    Membership,
+    Session,
+    User,
+)
 
 __all__ = [
+    "AttemptRepository",
     "CustomerRepository",
     "EventLog",
     "GroupRepository",
+    "LoginCodeRepository",
     "MembershipRepository",
     "SequenceRepository",
+    "SessionRepository",
     "Store",
     "TokenLedger",
     "Transaction",
@@ -262,6 +275,115 @@ class TokenLedger(Protocol):
         """Return whether the token was redeemed."""
         ...
 
+    def issue(
+        self,
+        token_id: str,
+        *,
+        user_id: str,
+        purpose: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> None:
+        """Record a new one-time token as the user's current one for ``purpose``; it takes
+        the place of the one before, whose redemption then fails.
+
+        Raises:
+            UserNotFound: No user with that id.
+        """
+        ...
+
+    def current(self, user_id: str, purpose: str) -> IssuedToken | None:
+        """Return the user's newest issued token of ``purpose`` (used or not), or ``None``."""
+        ...
+
+
+class SessionRepository(Protocol):
+    """Signed-in sessions; ``get`` is the one read behind every authenticated request."""
+
+    def add(self, session: Session) -> Session:
+        """Insert a new session.
+
+        Raises:
+            UserNotFound: No user with that id.
+            ConflictError: A session with this id exists.
+        """
+        ...
+
+    def get(self, session_id: str) -> tuple[Session, User] | None:
+        """Return the session and its user, read together by the session's primary key
+        (one statement on SQL), or ``None``."""
+        ...
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        """Set the session's ``last_seen_at`` to ``at``; nothing happens if it is gone."""
+        ...
+
+    def remove(self, session_id: str) -> bool:
+        """Delete the session; return whether there was one."""
+        ...
+
+    def remove_for_user(self, user_id: str) -> int:
+        """Delete all the user's sessions; return how many there were."""
+        ...
+
+    def for_user(self, user_id: str) -> Sequence[Session]:
+        """Return the user's sessions, oldest first (equal times by id)."""
+        ...
+
+
+class LoginCodeRepository(Protocol):
+    """E-mailed login codes: at most one live code per user, stored as a hash."""
+
+    def put(self, code: LoginCode) -> None:
+        """Store ``code`` as the user's code, in place of any code before.
+
+        Raises:
+            UserNotFound: No user with that id.
+        """
+        ...
+
+    def get(self, user_id: str) -> LoginCode | None:
+        """Return the user's code, or ``None``."""
+        ...
+
+    def add_failure(self, user_id: str, code_id: str) -> int | None:
+        """Count one wrong try against the user's code ``code_id`` and return the new
+        count; ``None`` when that code is no longer stored. Concurrent calls each count
+        (no lost update)."""
+        ...
+
+    def take(self, user_id: str, code_id: str) -> bool:
+        """Delete the user's code if it is still ``code_id``; return whether it was. Of
+        concurrent takes of one code exactly one returns True."""
+        ...
+
+
+class AttemptRepository(Protocol):
+    """Counters of failed sign-ins, in fixed windows, under opaque keys.
+
+    Keys are at most 128 characters of ASCII (the services pass digests, never an e-mail
+    address or a client address).
+    """
+
+    def get(self, key: str) -> AttemptWindow | None:
+        """Return the key's current window, or ``None``."""
+        ...
+
+    def add_failure(self, key: str, *, at: datetime, window: timedelta) -> AttemptWindow:
+        """Count one failure at ``at`` and return the window it fell in.
+
+        A window starts at its first failure and lasts ``window``; a failure at or after
+        its end starts a new window with one failure. Concurrent calls each count.
+
+        Raises:
+            InvalidValue: ``key`` is longer than 128 characters or not ASCII.
+        """
+        ...
+
+    def clear(self, key: str) -> None:
+        """Forget the key's failures (after a success)."""
+        ...
+
 
 class Transaction(Protocol):
     """A unit of work: repositories whose changes commit together."""
@@ -299,6 +421,21 @@ class Transaction(Protocol):
     @property
     def tokens(self) -> TokenLedger:
         """The one-time token ledger."""
+        ...
+
+    @property
+    def sessions(self) -> SessionRepository:
+        """The signed-in sessions."""
+        ...
+
+    @property
+    def login_codes(self) -> LoginCodeRepository:
+        """The e-mailed login codes."""
+        ...
+
+    @property
+    def attempts(self) -> AttemptRepository:
+        """The failed sign-in counters."""
         ...
 
 
