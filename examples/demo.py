@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
@@ -26,24 +27,34 @@ from accountkit import (
     DocumentKind,
     Event,
     FrozenClock,
+    MessageKind,
+    Outbox,
     PurchaseConditions,
     Role,
     SalesChannel,
     ShopPolicy,
     StorefrontContext,
 )
-from accountkit.errors import MembershipConflict
+from accountkit.errors import InvalidCredentials, MembershipConflict, SessionRevoked
 from accountkit.storage import SqlStore
 
 DB_FILE = Path("accountkit-demo.db")
 DB_URL = f"sqlite:///{DB_FILE}"
 SECRET_KEYS = ["demo-key-do-not-use-in-production"]
+SHOP_URL = "https://shop.example/login"
 
 
 def start_over() -> None:
     """Delete the demo database and SQLite's side files from an earlier run."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
+
+
+def inbox_token(outbox: Outbox, kind: MessageKind) -> str:
+    """The token in the newest link of ``kind`` that the shop would have e-mailed."""
+    message = [m for m in outbox.messages if m.kind is kind][-1]
+    assert message.link is not None
+    return parse_qs(urlsplit(message.link).query)["token"][0]
 
 
 def heading(text: str) -> None:
@@ -93,11 +104,14 @@ def consumer_shop(clock: FrozenClock) -> None:
     policy = attrs.evolve(
         ShopPolicy.b2c_open(), numbering=CustomerNumbering.AUTOMATIC("K-{n:05d}", start=1)
     )
+    outbox = Outbox()  # stands in for the shop's mailer: links and codes land here
     kit = AccountKit(
         store=SqlStore(DB_URL),
         secret_keys=SECRET_KEYS,
-        channels=[SalesChannel("web", policy)],
+        channels=[SalesChannel("web", policy, base_url=SHOP_URL)],
         clock=clock,
+        notifier=outbox,
+        shop_name="Keller Sport",
     )
     operator = Actor.operator("staff-anna")
     try:
@@ -115,16 +129,51 @@ def consumer_shop(clock: FrozenClock) -> None:
         assert again.id == mia.id
         say("order 2 three days later, address typed in another case: the same guest is reused")
 
-        heading("The guest becomes a full user")
+        heading("The guest becomes a full user through an e-mailed link")
         clock.advance(timedelta(minutes=20))
-        mia = kit.registration.upgrade_guest(
-            mia.id, password="keller family password", birth_date=date(1988, 4, 2)
+        answer = kit.registration.register(
+            email="mia.keller@example.com",
+            password="chosen before the link",
+            birth_date=date(1988, 4, 2),
+            given_name="Mia",
+            family_name="Keller",
         )
-        say(f"Mia sets a password and her birth date: now a {mia.tier} user")
+        assert answer.check_inbox
+        assert answer.user is None
+        say("Mia registers with her guest address: the answer is 'check your inbox', and")
+        say("  an UPGRADE link goes to that address (nothing typed here is kept)")
+        signed = kit.registration.upgrade_guest(
+            inbox_token(outbox, MessageKind.UPGRADE),
+            password="mia's winter password",
+            birth_date=date(1988, 4, 2),
+        )
+        mia = signed.user
+        say(f"with the link she sets a password and her birth date: now a {mia.tier} user,")
+        say(f"  signed in; the session ends at the latest on {signed.expires_at:%Y-%m-%d}")
+        assert kit.auth.authenticate(signed.session_token).id == mia.id
         taken = kit.registration.register_guest(email="mia.keller@example.com", given_name="Mia")
         assert taken is None
         say("a checkout without sign-in under her address now makes no guest and tells nothing;")
         say("  the shop keeps that order as a not-signed-in order")
+
+        heading("Signing in: password, attempt limits, an e-mailed code")
+        clock.advance(timedelta(hours=3))
+        try:
+            kit.auth.login_with_password("nobody@example.com", "mia's winter password")
+        except InvalidCredentials as exc:
+            say(f"an unknown address and a wrong password get the same answer: [{exc.code}]")
+        session = kit.auth.login_with_password("MIA.KELLER@example.com", "mia's winter password")
+        say(f"Mia signs in with her password ({session.method}), the address in any case")
+        kit.auth.request_login_code("mia.keller@example.com")
+        code = [m for m in outbox.messages if m.kind is MessageKind.LOGIN_CODE][-1].code
+        assert code is not None
+        on_phone = kit.auth.login_with_code("mia.keller@example.com", code)
+        say(f"on her phone she asks for a 6-digit code instead and signs in ({on_phone.method})")
+        kit.auth.revoke_tokens(Actor.user(mia.id), mia.id)
+        try:
+            kit.auth.authenticate(on_phone.session_token)
+        except SessionRevoked as exc:
+            say(f"'sign out everywhere' ends both sessions at once: [{exc.code}]")
 
         heading("A blank user from a printed card completes the profile")
         clock.advance(timedelta(hours=1))
@@ -132,10 +181,16 @@ def consumer_shop(clock: FrozenClock) -> None:
         assert card.must_complete_profile
         say(f"{operator.id} prints a card with a QR code for a new {card.tier} user")
         clock.advance(timedelta(days=1))
+        card_png = kit.auth.login_qr(card.id, max_age=timedelta(days=365), format="png")
+        say(f"  the card's QR code is a {len(card_png):,}-byte PNG of a sign-in link valid a year")
+        clock.advance(timedelta(days=1))
+        card_link = kit.auth.login_link(card.id, max_age=timedelta(days=365))
+        first = kit.auth.login_with_token(parse_qs(urlsplit(card_link).query)["token"][0])
+        say(f"Jonas scans it and is signed in ({first.method}); he must complete his profile")
         jonas = kit.registration.complete_profile(
             card.id, email="jonas.keller@example.com", given_name="Jonas", family_name="Keller"
         )
-        say(f"at the first sign-in Jonas gives his name and e-mail: a {jonas.tier} user")
+        say(f"at that first sign-in Jonas gives his name and e-mail: a {jonas.tier} user")
 
         heading("A family customer with three users")
         clock.advance(timedelta(minutes=5))
@@ -145,8 +200,9 @@ def consumer_shop(clock: FrozenClock) -> None:
             birth_date=date(2001, 9, 30),
             given_name="Lea",
             family_name="Keller",
-        )
-        say(f"Lea registers herself: a {lea.tier} user")
+        ).user
+        assert lea is not None
+        say(f"Lea registers herself: a {lea.tier} user, signed in at once")
         clock.advance(timedelta(minutes=5))
         family = kit.customers.create(operator, name="Keller family")
         say(f"{operator.id} creates the customer {family.name}, number {family.number}")
@@ -192,7 +248,7 @@ def b2b_channel(clock: FrozenClock) -> None:
     try:
         heading("B2B channel: companies register and wait for approval")
         clock.advance(timedelta(days=1))
-        tim = kit.registration.register(
+        request = kit.registration.register(
             email="tim.huber@alpensport.example",
             password="tim's password at alpen sport",
             birth_date=date(1979, 1, 23),
@@ -200,6 +256,9 @@ def b2b_channel(clock: FrozenClock) -> None:
             family_name="Huber",
             company_name="Alpen Sport GmbH",
         )
+        tim = request.user
+        assert tim is not None
+        assert request.sign_in is None
         alpen = kit.customers.get(kit.customers.memberships(tim.id)[0].customer_id)
         role = kit.customers.context_for(tim.id).role
         say(f"Tim registers {alpen.name}: customer no. {alpen.number}, Tim is its {role}")

@@ -29,13 +29,17 @@ def main() -> None:
     operator = Actor.operator("staff-1")  # the shop's own id for the staff member who acts
 
     # A visitor registers: a FULL user, who has a password and a birth date.
-    ada = kit.registration.register(
+    registration = kit.registration.register(
         email="ada@example.com",
         password="correct horse battery staple",
         birth_date=date(1990, 5, 17),
         given_name="Ada",
         family_name="Lovelace",
     )
+    # An open channel without e-mail verification makes the user and signs them in at once.
+    ada = registration.user
+    assert ada is not None
+    assert registration.sign_in is not None
     assert ada.tier is UserTier.FULL
     print(f"registered {ada.display_name} as a {ada.tier} user")
 

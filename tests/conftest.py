@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from accountkit import AccountKit, FrozenClock, SalesChannel, ShopPolicy
 from accountkit.storage import MemoryStore, Store
 from accountkit.testing import CheapPasswordHasher
+from tests.helpers import BASE_URL
 
 settings.register_profile(
     "default",
@@ -51,12 +52,13 @@ def make_kit(clock: FrozenClock, hasher: CheapPasswordHasher) -> KitFactory:
         channels: list[SalesChannel] | None = None,
     ) -> AccountKit:
         chosen = channels or [
-            SalesChannel(f"ch{i}" if i else "web", p) for i, p in enumerate(policies)
+            SalesChannel(f"ch{i}" if i else "web", p, base_url=BASE_URL)
+            for i, p in enumerate(policies)
         ]
         return AccountKit(
             store=store or MemoryStore(),
             secret_keys=[SECRET],
-            channels=chosen or [SalesChannel("web", ShopPolicy.b2c_open())],
+            channels=chosen or [SalesChannel("web", ShopPolicy.b2c_open(), base_url=BASE_URL)],
             clock=clock,
             password_hasher=hasher,
         )

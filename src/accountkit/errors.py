@@ -26,6 +26,7 @@ __all__ = [
     "AccountKitError",
     "AlreadyMember",
     "AuthenticationError",
+    "AwaitingApproval",
     "CannotOpenDatabase",
     "ChannelNotFound",
     "ConcurrentUpdate",
@@ -36,15 +37,18 @@ __all__ = [
     "DatabaseBusy",
     "DatabaseCorrupt",
     "DatabaseUnavailable",
+    "EmailNotVerified",
     "EmailTaken",
     "GroupNotFound",
     "InvalidBirthDate",
+    "InvalidCredentials",
     "InvalidCustomerNumber",
     "InvalidEmail",
     "InvalidName",
     "InvalidPassword",
     "InvalidPolicy",
     "InvalidValue",
+    "LoginCodeInvalid",
     "MembershipConflict",
     "MembershipNotFound",
     "MissingField",
@@ -62,6 +66,9 @@ __all__ = [
     "ReadOnlyUnit",
     "RegistrationClosed",
     "SchemaTooNew",
+    "SessionExpired",
+    "SessionInvalid",
+    "SessionRevoked",
     "SpecialUseDomain",
     "StorageError",
     "StoreClosed",
@@ -71,6 +78,7 @@ __all__ = [
     "TokenRevoked",
     "TokenUsed",
     "TokenWrongPurpose",
+    "TooManyAttempts",
     "UnitAborted",
     "UnknownRevision",
     "UnsafePasswordHash",
@@ -284,6 +292,16 @@ class UserDisabled(PolicyError):
     default_message = "The account is disabled or waits for approval; the operator can enable it."
 
 
+class AwaitingApproval(UserDisabled):
+    """Sign-in (or an action) of a user whose registration the operator has not approved
+    yet. A UserDisabled, so code that handles that handles this too."""
+
+    code = "awaiting_approval"
+    default_message = (
+        "The account waits for the shop's approval; you will get an e-mail once it is approved."
+    )
+
+
 # --- authentication ---------------------------------------------------------------------
 
 
@@ -336,6 +354,78 @@ class TokenWrongPurpose(AuthenticationError):
     default_message = (
         "The link or code was made for something else; use the link from the right message."
     )
+
+
+class InvalidCredentials(AuthenticationError):
+    """A sign-in with an e-mail address and password that do not match an account that has
+    a password. Unknown address, wrong password and an account without a password (guest,
+    blank) give this one error, so that it tells nobody which addresses are known."""
+
+    code = "invalid_credentials"
+    default_message = (
+        "The e-mail address or the password is wrong; try again, or ask for a sign-in link."
+    )
+
+
+class TooManyAttempts(AuthenticationError):
+    """Too many failed sign-ins for this account or from this client in a short time.
+
+    Never a permanent lock-out: it ends by itself. A password reset and a sign-in link still
+    work meanwhile.
+
+    Attributes:
+        retry_after: Whole seconds until sign-in may be tried again (at least 1).
+    """
+
+    code = "too_many_attempts"
+    default_message = "Too many failed sign-ins; wait a few minutes, or ask for a sign-in link."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LoginCodeInvalid(AuthenticationError):
+    """An e-mailed login code that is wrong, expired, used, replaced by a newer one or dead
+    after three wrong tries; one error for all, so it tells nobody whether the address is
+    known."""
+
+    code = "login_code_invalid"
+    default_message = "The code is wrong or no longer valid; check it, or ask for a new code."
+
+
+class EmailNotVerified(AuthenticationError):
+    """A password sign-in on a channel that requires a verified e-mail address, by a user who
+    has not used the verification link yet."""
+
+    code = "email_not_verified"
+    default_message = (
+        "Please confirm your e-mail address first with the link we sent you; you can ask for "
+        "a new link."
+    )
+
+
+class SessionInvalid(AuthenticationError):
+    """A session token that is not one of ours (tampered, truncated, empty, too long, signed
+    with a key no longer configured). Treat the visitor as signed out."""
+
+    code = "session_invalid"
+    default_message = "You are not signed in; please sign in again."
+
+
+class SessionExpired(AuthenticationError):
+    """A session past its idle or absolute lifetime (see ``SessionPolicy``)."""
+
+    code = "session_expired"
+    default_message = "Your session has expired; please sign in again."
+
+
+class SessionRevoked(AuthenticationError):
+    """A session that ended before its time: signed out, signed out everywhere, or the
+    user's password, e-mail, tier or status changed, or the user was erased."""
+
+    code = "session_revoked"
+    default_message = "You were signed out; please sign in again."
 
 
 class UnsafePasswordHash(AuthenticationError):

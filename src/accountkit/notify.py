@@ -2,8 +2,13 @@
 
 accountkit never hands a link that must reach a person back to the caller; it sends it
 to the notifier, so that a call answers the same whether or not an account exists. The
-shop's notifier writes and sends the e-mail. The sign-in and policy capabilities send
-the messages; the foundation defines their shape.
+shop's notifier writes and sends the e-mail.
+
+Messages are sent when the kit call's unit of work has committed, never from inside it, so
+that a failed call sends nothing. (A kit call inside the shop's own ``with
+store.transaction():`` sends when the call returns; should the shop's unit then roll back, a
+link in such a message fails as revoked.) The notifier runs in the caller's thread: a slow
+mail server slows the request, so a production notifier queues the message and returns.
 """
 
 from __future__ import annotations
@@ -19,14 +24,34 @@ __all__ = ["Message", "MessageKind", "Notifier", "Outbox"]
 
 
 class MessageKind(enum.StrEnum):
-    """What a message is for."""
+    """What a message is for.
+
+    - ``INVITATION``: a link to accept an invitation and set a password.
+    - ``UPGRADE``: a link for a guest to become a full user (also sent when someone
+      registers with a guest's address).
+    - ``PASSWORD_RESET``: a link to set a new password.
+    - ``EMAIL_VERIFICATION``: a link that proves the address (double opt-in).
+    - ``LOGIN_LINK``: a sign-in link asked for on the sign-in page.
+    - ``LOGIN_CODE``: a 6-digit sign-in code (in ``code``; no link).
+    - ``PASSWORD_CHANGED``: a notice that the password was changed or reset.
+    - ``EMAIL_CHANGE``: a link, to the new address, that confirms an e-mail change.
+    - ``EMAIL_CHANGE_NOTICE``: a notice, to the old address, that a change was asked for.
+    - ``EMAIL_CHANGED``: a notice, to the old address, that the address has changed.
+    - ``ACCOUNT_EXISTS``: a notice that someone tried to register with this address,
+      which has an account already (with a sign-in or reset link).
+    """
 
     INVITATION = "invitation"
     UPGRADE = "upgrade"
     PASSWORD_RESET = "password_reset"
     EMAIL_VERIFICATION = "email_verification"
     LOGIN_LINK = "login_link"
+    LOGIN_CODE = "login_code"
     PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGE = "email_change"
+    EMAIL_CHANGE_NOTICE = "email_change_notice"
+    EMAIL_CHANGED = "email_changed"
+    ACCOUNT_EXISTS = "account_exists"
 
 
 @attrs.frozen(kw_only=True)
@@ -37,14 +62,20 @@ class Message:
         kind: What it is for.
         recipient: The e-mail address to send it to.
         user_id: The user it concerns.
-        link: The link to put in it, if any.
+        link: The link to put in it, if any (it holds a token: never log it).
+        code: The sign-in code of a ``LOGIN_CODE`` message (never log it).
+        channel: The sales channel it is sent for, to brand the e-mail.
         created_at: When accountkit made it (UTC).
+
+    Its ``repr`` shows neither recipient, link nor code.
     """
 
     kind: MessageKind
     recipient: str = attrs.field(repr=False)  # an e-mail address: kept out of logs
     user_id: str
-    link: str | None = None
+    link: str | None = attrs.field(default=None, repr=False)
+    code: str | None = attrs.field(default=None, repr=False)
+    channel: str | None = None
     created_at: datetime
 
 

@@ -14,13 +14,14 @@ import enum
 import string
 import unicodedata
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import ClassVar
 
 import attrs
 
 from accountkit.domain._enums import as_enum
-from accountkit.domain.validation import MAX_CUSTOMER_NUMBER_LENGTH
-from accountkit.errors import InvalidPolicy
+from accountkit.domain.validation import MAX_CUSTOMER_NUMBER_LENGTH, check_base_url
+from accountkit.errors import InvalidPolicy, InvalidValue
 
 __all__ = [
     "CustomerNumbering",
@@ -32,6 +33,7 @@ __all__ = [
     "RegistrationAccess",
     "RegistrationMode",
     "SalesChannel",
+    "SessionPolicy",
     "ShopPolicy",
 ]
 
@@ -255,6 +257,11 @@ def _numbering(value: CustomerNumbering) -> CustomerNumbering:
     return value
 
 
+def _is_bool(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidPolicy(f"{attribute.name} is True or False.", field=attribute.name)
+
+
 @attrs.frozen(kw_only=True)
 class ShopPolicy:
     """The rules of one storefront. Build it from a preset and adjust with ``attrs.evolve``.
@@ -269,6 +276,10 @@ class ShopPolicy:
         numbering: How customer numbers are made.
         guest_checkout: What a checkout without sign-in makes.
         login_requirement: Whether visitors must sign in to see prices and order.
+        require_email_verification: Double opt-in: a user registered here gets an
+            EMAIL_VERIFICATION link and cannot sign in with a password on this channel
+            until they used it (``EmailNotVerified``). It also lets registration answer
+            the same for a known address as for a new one (see ``kit.registration``).
 
     Raises:
         InvalidPolicy: The fields contradict each other, or one is not of its type (an
@@ -299,6 +310,7 @@ class ShopPolicy:
         default=LoginRequirement.NONE,
         converter=_login_requirement,
     )
+    require_email_verification: bool = attrs.field(default=False, validator=_is_bool)
 
     def __attrs_post_init__(self) -> None:
         if self.registration_mode is RegistrationMode.B2B and Field.COMPANY_NAME not in (
@@ -343,10 +355,17 @@ class SalesChannel:
     Args:
         name: A short identifier such as ``"web"`` or ``"b2b"``.
         policy: The channel's :class:`ShopPolicy`; defaults to ``ShopPolicy()``.
+        base_url: Where the storefront's sign-in page lives, such as
+            ``"https://shop.example/login"``: every link accountkit e-mails for this channel
+            (login, password reset, verification, upgrade, invitation, e-mail change) is
+            this URL with ``?token=...`` added. Taken from the shop's configuration, never
+            from a request's Host header. ``None``: the channel sends no links, and calls
+            that must send one raise ``InvalidPolicy``.
 
     Raises:
-        InvalidPolicy: The name is not 1 to 64 ASCII letters, digits, '-' or '_', or
-            ``policy`` is not a ShopPolicy.
+        InvalidPolicy: The name is not 1 to 64 ASCII letters, digits, '-' or '_',
+            ``policy`` is not a ShopPolicy, or ``base_url`` is not an absolute http(s) URL
+            with a host (no credentials, no fragment).
 
     Example:
         >>> SalesChannel("web", ShopPolicy.b2c_open()).name
@@ -355,8 +374,14 @@ class SalesChannel:
 
     name: str
     policy: ShopPolicy = attrs.field(factory=ShopPolicy)
+    base_url: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
+        if self.base_url is not None:
+            try:
+                check_base_url(self.base_url)
+            except InvalidValue as exc:
+                raise InvalidPolicy(exc.message, field="base_url") from None
         if not isinstance(self.policy, ShopPolicy):
             raise InvalidPolicy(
                 "A sales channel needs a ShopPolicy, such as ShopPolicy.b2c_open(); "
@@ -374,3 +399,54 @@ class SalesChannel:
                 "digits, '-' or '_' (for example 'web').",
                 field="name",
             )
+
+
+def _positive_duration(
+    instance: object, attribute: attrs.Attribute[timedelta], value: object
+) -> None:
+    if not isinstance(value, timedelta) or value <= timedelta(0) or value > timedelta(days=400):
+        raise InvalidPolicy(
+            f"{attribute.name} is a timedelta above 0 and at most 400 days.",
+            field=attribute.name,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class SessionPolicy:
+    """How long a signed-in session lives (shop-wide; pass it to ``AccountKit``).
+
+    A session ends at the first of: ``idle`` without a request, ``absolute`` after sign-in,
+    or any change of the user's password, e-mail, tier or status (and ``revoke_tokens``).
+    The last request time is written at most every ``idle / 24`` (at most hourly), so
+    ``authenticate`` is one read on almost every request; the idle end is that precise.
+
+    Attributes:
+        idle: Ends a session not used for this long (default 1 day).
+        absolute: Ends every session this long after sign-in (default 30 days).
+
+    Raises:
+        InvalidPolicy: A duration that is not positive or above 400 days, or ``idle``
+            longer than ``absolute``.
+
+    Example:
+        >>> SessionPolicy.strict().idle
+        datetime.timedelta(seconds=1800)
+    """
+
+    idle: timedelta = attrs.field(default=timedelta(days=1), validator=_positive_duration)
+    absolute: timedelta = attrs.field(default=timedelta(days=30), validator=_positive_duration)
+
+    def __attrs_post_init__(self) -> None:
+        if self.idle > self.absolute:
+            raise InvalidPolicy("idle must not be longer than absolute.", field="idle")
+
+    @classmethod
+    def strict(cls) -> SessionPolicy:
+        """For shops that hold payment data or serve shared computers: 30 minutes idle, 12
+        hours at most."""
+        return cls(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
+
+    @property
+    def touch_every(self) -> timedelta:
+        """How stale ``last_seen_at`` may get before ``authenticate`` writes it again."""
+        return min(self.idle / 24, timedelta(hours=1))

@@ -34,6 +34,7 @@ from accountkit import (
 from accountkit.storage import SqlStore
 from accountkit.testing import CheapPasswordHasher
 from tests.contract.factories import make_user
+from tests.helpers import made
 
 SECRET = "test-secret-key-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
@@ -131,12 +132,14 @@ def _create_customer(kit: AccountKit, index: int, arg: str) -> str:
 
 
 def _register(kit: AccountKit, index: int, arg: str) -> str:
-    return kit.registration.register(
-        email=arg,
-        password=PASSWORD,
-        birth_date=date(1990, 5, 17),
-        given_name="Worker",
-        family_name=f"No {index}",
+    return made(
+        kit.registration.register(
+            email=arg,
+            password=PASSWORD,
+            birth_date=date(1990, 5, 17),
+            given_name="Worker",
+            family_name=f"No {index}",
+        )
     ).id
 
 

@@ -27,6 +27,7 @@ from tests.concurrency._workers import (
     rounds,
     run_workers,
 )
+from tests.helpers import made
 
 pytestmark = pytest.mark.slow
 
@@ -54,12 +55,14 @@ def test_one_user_assigned_to_many_customers_at_once(database: Database) -> None
     assert policy.membership is MembershipRule.ONE_CUSTOMER_PER_USER
     kit = open_kit(database.store, policy)
     users = [
-        kit.registration.register(
-            email=f"member.{r}@example.com",
-            password=PASSWORD,
-            birth_date=date(1990, 5, 17),
-            given_name="Member",
-            family_name=f"No {r}",
+        made(
+            kit.registration.register(
+                email=f"member.{r}@example.com",
+                password=PASSWORD,
+                birth_date=date(1990, 5, 17),
+                given_name="Member",
+                family_name=f"No {r}",
+            )
         ).id
         for r in range(ROUNDS)
     ]

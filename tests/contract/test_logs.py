@@ -22,6 +22,7 @@ from tests.contract.factories import (
     make_membership,
     make_user,
 )
+from tests.helpers import made
 
 STAFF = Actor.operator("staff-7")
 
@@ -94,12 +95,14 @@ def test_a_logged_duplicate_registration_holds_no_personal_data(
     """The kit's EmailTaken, with the driver's error as its cause, names no address."""
 
     def register() -> None:
-        kit.registration.register(
-            email="Ada.Lovelace@example.com",
-            password="correct horse battery",
-            birth_date=date(1990, 5, 17),
-            given_name="Ada",
-            family_name="Lovelace",
+        made(
+            kit.registration.register(
+                email="Ada.Lovelace@example.com",
+                password="correct horse battery",
+                birth_date=date(1990, 5, 17),
+                given_name="Ada",
+                family_name="Lovelace",
+            )
         )
 
     register()

@@ -33,29 +33,34 @@ from accountkit.errors import (
 from accountkit.storage import Store
 from tests.conftest import KitFactory
 from tests.contract.factories import in_tx
+from tests.helpers import made
 
 STAFF = Actor.operator("staff-7")
 PASSWORD = "correct horse battery"
 
 
 def _register(kit: AccountKit, email: str) -> User:
-    return kit.registration.register(
-        email=email,
-        password=PASSWORD,
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
+    return made(
+        kit.registration.register(
+            email=email,
+            password=PASSWORD,
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+        )
     )
 
 
 def _register_company(kit: AccountKit, email: str) -> User:
-    return kit.registration.register(
-        email=email,
-        password=PASSWORD,
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines Ltd",
+    return made(
+        kit.registration.register(
+            email=email,
+            password=PASSWORD,
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name="Analytical Engines Ltd",
+        )
     )
 
 

@@ -34,6 +34,7 @@ from tests.contract.factories import (
     make_user,
     uid,
 )
+from tests.helpers import made
 
 STAFF = Actor.operator("staff-7")
 
@@ -210,12 +211,14 @@ def test_a_kit_write_inside_a_readonly_unit_is_refused(kit: AccountKit, store: S
 
 
 def _register(kit: AccountKit, email: str) -> None:
-    kit.registration.register(
-        email=email,
-        password="correct horse battery",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
+    made(
+        kit.registration.register(
+            email=email,
+            password="correct horse battery",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+        )
     )
 
 

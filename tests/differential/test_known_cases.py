@@ -28,6 +28,7 @@ from accountkit import (
 from accountkit.errors import InvalidPolicy
 from tests.conftest import POSTGRES_URL
 from tests.differential._harness import START, Kits, ShiftingClock
+from tests.helpers import made
 
 OTHER_STORES = ["sqlite_file", "sqlite_memory", "postgres"]
 STAFF = Actor.operator("staff-1")
@@ -84,7 +85,7 @@ def _register(email: str = "ada@example.com", **changes: object) -> KitCall:
         "family_name": "Lovelace",
         **changes,
     }
-    return lambda k: k.registration.register(**arguments)  # type: ignore[arg-type]
+    return lambda k: made(k.registration.register(**arguments))  # type: ignore[arg-type]
 
 
 # --- column limits that only PostgreSQL enforces -------------------------------------------

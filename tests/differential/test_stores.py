@@ -54,6 +54,7 @@ from accountkit import (
 )
 from accountkit.policies import Field
 from tests.differential._harness import START, Kits, Outcome, ShiftingClock
+from tests.helpers import made
 
 MACHINE_SETTINGS = settings(
     max_examples=20, stateful_step_count=30, deadline=None, report_multiple_bugs=False
@@ -260,12 +261,14 @@ class DifferentialMachine(RuleBasedStateMachine):
         """Start with a registered user and a blank one."""
         full = self._made(
             "seed user",
-            lambda kit: kit.registration.register(
-                email="seed@example.com",
-                password=PASSWORD,
-                birth_date=date(1990, 1, 1),
-                given_name="Seed",
-                family_name="User",
+            lambda kit: made(
+                kit.registration.register(
+                    email="seed@example.com",
+                    password=PASSWORD,
+                    birth_date=date(1990, 1, 1),
+                    given_name="Seed",
+                    family_name="User",
+                )
             ),
             self.user_ids,
         )
@@ -313,15 +316,17 @@ class DifferentialMachine(RuleBasedStateMachine):
         """Self-registration through any channel, with any input."""
         made = self._made(
             "register",
-            lambda kit: kit.registration.register(
-                email=email,
-                password=password,
-                birth_date=born,
-                given_name=given,
-                family_name=family,
-                company_name=company,
-                profile=profile,
-                channel=channel,
+            lambda kit: made(
+                kit.registration.register(
+                    email=email,
+                    password=password,
+                    birth_date=born,
+                    given_name=given,
+                    family_name=family,
+                    company_name=company,
+                    profile=profile,
+                    channel=channel,
+                )
             ),
             self.user_ids,
         )

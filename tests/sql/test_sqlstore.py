@@ -23,7 +23,7 @@ from accountkit.errors import (
 from accountkit.storage import SqlStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET
-from tests.helpers import guest_record
+from tests.helpers import guest_record, made
 
 
 def _kit(store: SqlStore) -> AccountKit:
@@ -222,20 +222,24 @@ def test_kit_calls_inside_one_unit_commit_or_roll_back_together(sqlite_url: str)
     kit = _kit(store)
     with pytest.raises(EmailTaken), store.transaction():
         kit.registration.register_guest(email="first@example.com", given_name="Fay")
-        kit.registration.register(
-            email="second@example.com",
-            password="long enough password",
-            birth_date=date(1990, 1, 1),
-            given_name="Sam",
-            family_name="Second",
+        made(
+            kit.registration.register(
+                email="second@example.com",
+                password="long enough password",
+                birth_date=date(1990, 1, 1),
+                given_name="Sam",
+                family_name="Second",
+            )
         )
         kit.registration.register_guest(email="SECOND@example.com", given_name="Sam")
-        kit.registration.register(
-            email="Second@Example.com",
-            password="long enough password",
-            birth_date=date(1990, 1, 1),
-            given_name="Sam",
-            family_name="Second",
+        made(
+            kit.registration.register(
+                email="Second@Example.com",
+                password="long enough password",
+                birth_date=date(1990, 1, 1),
+                given_name="Sam",
+                family_name="Second",
+            )
         )
     assert kit.users.find_by_email("first@example.com") is None
     assert kit.users.find_by_email("second@example.com") is None

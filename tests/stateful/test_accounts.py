@@ -70,6 +70,7 @@ from accountkit.errors import (
 from accountkit.storage import MemoryStore, Store
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET
+from tests.helpers import BASE_URL, made, upgrade_token
 
 StoreFactory = Callable[[], Store]
 
@@ -159,7 +160,7 @@ class AccountsMachine(RuleBasedStateMachine):
         self.kit = AccountKit(
             store=self.make_store(),
             secret_keys=[SECRET],
-            channels=[SalesChannel("web", self.policy)],
+            channels=[SalesChannel("web", self.policy, base_url=BASE_URL)],
             clock=self.clock,
             password_hasher=CheapPasswordHasher(),
         )
@@ -320,13 +321,15 @@ class AccountsMachine(RuleBasedStateMachine):
         self._tick()
 
         def call() -> User:
-            return self.kit.registration.register(
-                email=email,
-                password=PASSWORD,
-                birth_date=born,
-                given_name=given,
-                family_name=family,
-                company_name=company,
+            return made(
+                self.kit.registration.register(
+                    email=email,
+                    password=PASSWORD,
+                    birth_date=born,
+                    given_name=given,
+                    family_name=family,
+                    company_name=company,
+                )
             )
 
         key = email_key(email)
@@ -382,13 +385,15 @@ class AccountsMachine(RuleBasedStateMachine):
         }
         self._refused(
             errors[kind],
-            lambda: self.kit.registration.register(
-                email="not-an-address@" if kind == "email" else email,
-                password="short" if kind == "pw" else PASSWORD,
-                birth_date=born,
-                given_name=given_name,
-                family_name="Lovelace",
-                company_name="Engines",
+            lambda: made(
+                self.kit.registration.register(
+                    email="not-an-address@" if kind == "email" else email,
+                    password="short" if kind == "pw" else PASSWORD,
+                    birth_date=born,
+                    given_name=given_name,
+                    family_name="Lovelace",
+                    company_name="Engines",
+                )
             ),
         )
 
@@ -512,13 +517,28 @@ class AccountsMachine(RuleBasedStateMachine):
     def _upgrade_guest(self, user_id: str, born: date, by_operator: bool) -> None:
         self._tick()
         actor = OPERATORS[1] if by_operator else Actor.user(user_id)
+        user = self.model[user_id]
+        if not by_operator:
+            # A user upgrades only through the e-mailed link: the id form refuses them.
+            self._refused(
+                NotPermitted,
+                lambda: self.kit.registration.upgrade_guest_by_id(
+                    actor, user_id, password=PASSWORD, birth_date=born
+                ),
+            )
+            if user.tier is not UserTier.GUEST or user.status is not UserStatus.ACTIVE:
+                return
+            token = upgrade_token(self.kit, self.kit.users.get(user_id))
 
         def call() -> User:
+            if by_operator:
+                return self.kit.registration.upgrade_guest_by_id(
+                    actor, user_id, password=PASSWORD, birth_date=born
+                )
             return self.kit.registration.upgrade_guest(
-                user_id, password=PASSWORD, birth_date=born, actor=actor
-            )
+                token, password=PASSWORD, birth_date=born
+            ).user
 
-        user = self.model[user_id]
         if user.tier is not UserTier.GUEST:
             self._refused(WrongTier, call)
         elif user.status is not UserStatus.ACTIVE:

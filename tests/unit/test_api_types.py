@@ -41,7 +41,7 @@ from accountkit.errors import AccountKitError, InvalidPolicy, InvalidValue, NotP
 from accountkit.storage import MemoryStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET, KitFactory
-from tests.helpers import MANY, OPERATOR, register
+from tests.helpers import MANY, OPERATOR, made, register
 
 
 def guest(kit: AccountKit) -> User:
@@ -321,9 +321,9 @@ ACTOR_CALLS: list[tuple[str, ActorCall]] = [
         ),
     ),
     (
-        "upgrade_guest",
-        lambda k, a, u: k.registration.upgrade_guest(
-            u.id, password="correct horse", birth_date=date(1990, 1, 1), actor=a
+        "upgrade_guest_by_id",
+        lambda k, a, u: k.registration.upgrade_guest_by_id(
+            a, u.id, password="correct horse", birth_date=date(1990, 1, 1)
         ),
     ),
     ("customers.create", lambda k, a, u: k.customers.create(a, name="C")),
@@ -354,7 +354,7 @@ def test_a_call_refuses_an_actor_that_is_not_an_actor(
 
 @pytest.mark.parametrize(
     ("name", "call"),
-    [c for c in ACTOR_CALLS if c[0] not in ("complete_profile", "upgrade_guest", "context_for")],
+    [c for c in ACTOR_CALLS if c[0] not in ("complete_profile", "context_for")],
 )
 def test_a_call_refuses_none_for_an_actor(kit: AccountKit, name: str, call: ActorCall) -> None:
     """None where an actor is required raises InvalidValue, never AttributeError."""
@@ -512,14 +512,16 @@ def test_a_mixed_shop_with_many_companies_everywhere_works() -> None:
     web = attrs.evolve(ShopPolicy.b2c_open(), membership=MembershipRule.MANY_COMPANIES)
     kit = build(channels=[SalesChannel("web", web), SalesChannel("b2b", ShopPolicy.b2b_approval())])
     person = register(kit)
-    buyer = kit.registration.register(
-        email="buyer@example.com",
-        password="correct horse",
-        birth_date=date(1980, 1, 1),
-        given_name="Bo",
-        family_name="Buyer",
-        company_name="Engines",
-        channel="b2b",
+    buyer = made(
+        kit.registration.register(
+            email="buyer@example.com",
+            password="correct horse",
+            birth_date=date(1980, 1, 1),
+            given_name="Bo",
+            family_name="Buyer",
+            company_name="Engines",
+            channel="b2b",
+        )
     )
     assert kit.customers.context_for(person.id).customer is None
     context = kit.customers.context_for(buyer.id)

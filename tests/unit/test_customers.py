@@ -45,6 +45,7 @@ from accountkit.errors import (
     UserNotFound,
 )
 from tests.conftest import KitFactory
+from tests.helpers import made
 
 OPERATOR = Actor.operator("staff-1")
 MANY = attrs.evolve(ShopPolicy.b2c_open(), membership=MembershipRule.MANY_COMPANIES)
@@ -53,12 +54,14 @@ NUMBERED = attrs.evolve(ShopPolicy.b2c_open(), numbering=CustomerNumbering.AUTOM
 
 def register(kit: AccountKit, email: str = "ada@example.com") -> User:
     """Register a FULL user."""
-    return kit.registration.register(
-        email=email,
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
+    return made(
+        kit.registration.register(
+            email=email,
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+        )
     )
 
 

@@ -19,7 +19,7 @@ from accountkit import (
 )
 from accountkit.errors import UserDisabled
 from tests.conftest import KitFactory
-from tests.helpers import MANY, OPERATOR, register
+from tests.helpers import MANY, OPERATOR, made, register
 
 
 @pytest.fixture
@@ -86,13 +86,15 @@ def test_a_pending_user_cannot_act_as_themself(
 ) -> None:
     """A user waiting for approval raises UserDisabled too."""
     kit = make_kit(ShopPolicy.b2b_approval())
-    me = kit.registration.register(
-        email="ada@example.com",
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Engines",
+    me = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name="Engines",
+        )
     )
     assert me.status is UserStatus.PENDING_APPROVAL
     second = kit.customers.create(OPERATOR, name="Second", kind=CustomerKind.BUSINESS).id

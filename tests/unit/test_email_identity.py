@@ -20,17 +20,20 @@ from accountkit.errors import InvalidEmail, SpecialUseDomain
 from accountkit.storage import MemoryStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET
+from tests.helpers import made
 
 OPERATOR = Actor.operator("staff-1")
 
 
 def _register(kit: AccountKit, email: str) -> User:
-    return kit.registration.register(
-        email=email,
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Anna",
-        family_name="Berg",
+    return made(
+        kit.registration.register(
+            email=email,
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            given_name="Anna",
+            family_name="Berg",
+        )
     )
 
 

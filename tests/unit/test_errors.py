@@ -26,6 +26,7 @@ from accountkit.errors import (
     ValidationError,
 )
 from accountkit.security.passwords import Argon2Hasher, check_password
+from tests.helpers import made
 
 EXPECTED_CODES: dict[str, tuple[str, type[AccountKitError]]] = {
     # name: (code, family)
@@ -59,6 +60,14 @@ EXPECTED_CODES: dict[str, tuple[str, type[AccountKitError]]] = {
     "TokenRevoked": ("token_revoked", AuthenticationError),
     "TokenWrongPurpose": ("token_wrong_purpose", AuthenticationError),
     "UnsafePasswordHash": ("unsafe_password_hash", AuthenticationError),
+    "InvalidCredentials": ("invalid_credentials", AuthenticationError),
+    "TooManyAttempts": ("too_many_attempts", AuthenticationError),
+    "LoginCodeInvalid": ("login_code_invalid", AuthenticationError),
+    "EmailNotVerified": ("email_not_verified", AuthenticationError),
+    "SessionInvalid": ("session_invalid", AuthenticationError),
+    "SessionExpired": ("session_expired", AuthenticationError),
+    "SessionRevoked": ("session_revoked", AuthenticationError),
+    "AwaitingApproval": ("awaiting_approval", PolicyError),
     "PasswordSchemeUnavailable": ("password_scheme_unavailable", AuthenticationError),
     "NotFoundError": ("not_found", NotFoundError),
     "UserNotFound": ("user_not_found", NotFoundError),
@@ -209,29 +218,35 @@ def test_invalid_password_message_never_quotes_the_password(bad_password: str) -
 def test_service_errors_hold_no_personal_data(kit: AccountKit) -> None:
     """Errors raised by the services for taken e-mails or bad dates quote none of the input."""
     email = f"{MARKER}@example.com"
-    kit.registration.register(
-        email=email,
-        password="correct horse",
-        birth_date=date(1990, 1, 1),
-        given_name=MARKER,
-        family_name=MARKER,
-    )
-    with pytest.raises(EmailTaken) as taken:
+    made(
         kit.registration.register(
-            email=email.upper(),
+            email=email,
             password="correct horse",
             birth_date=date(1990, 1, 1),
             given_name=MARKER,
             family_name=MARKER,
         )
+    )
+    with pytest.raises(EmailTaken) as taken:
+        made(
+            kit.registration.register(
+                email=email.upper(),
+                password="correct horse",
+                birth_date=date(1990, 1, 1),
+                given_name=MARKER,
+                family_name=MARKER,
+            )
+        )
     assert MARKER.casefold() not in taken.value.message.casefold()
     with pytest.raises(InvalidBirthDate) as born:
-        kit.registration.register(
-            email=f"other{MARKER}@example.com",
-            password="correct horse",
-            birth_date=date(2099, 1, 1),
-            given_name=MARKER,
-            family_name=MARKER,
+        made(
+            kit.registration.register(
+                email=f"other{MARKER}@example.com",
+                password="correct horse",
+                birth_date=date(2099, 1, 1),
+                given_name=MARKER,
+                family_name=MARKER,
+            )
         )
     assert MARKER not in born.value.message
     assert "2099" not in born.value.message

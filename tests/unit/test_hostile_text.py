@@ -37,6 +37,7 @@ from accountkit.domain.validation import (
 )
 from accountkit.errors import ValidationError
 from tests.conftest import KitFactory
+from tests.helpers import made
 
 OPERATOR = Actor.operator("staff-1")
 BORN = date(1990, 5, 17)
@@ -117,7 +118,7 @@ def _register(kit: AccountKit, **changes: object) -> User:
         "family_name": "Lovelace",
     }
     fields.update(changes)
-    return kit.registration.register(**fields)  # type: ignore[arg-type]
+    return made(kit.registration.register(**fields))  # type: ignore[arg-type]
 
 
 def _guest(kit: AccountKit) -> User:
@@ -154,8 +155,8 @@ CALLS: dict[str, Call] = {
     "complete_profile.password": lambda k, t: k.registration.complete_profile(
         _blank(k).id, email="bo@example.com", given_name="Bo", password=t, birth_date=BORN
     ),
-    "upgrade_guest.password": lambda k, t: k.registration.upgrade_guest(
-        _guest(k).id, password=t, birth_date=BORN
+    "upgrade_guest.password": lambda k, t: k.registration.upgrade_guest_by_id(
+        OPERATOR, _guest(k).id, password=t, birth_date=BORN
     ),
     "update_profile.email": lambda k, t: k.users.update_profile(OPERATOR, _guest(k).id, email=t),
     "update_profile.name": lambda k, t: k.users.update_profile(

@@ -42,6 +42,7 @@ from accountkit.errors import (
 from accountkit.security.passwords import check_password
 from accountkit.storage._schema import build_tables
 from tests.conftest import KitFactory
+from tests.helpers import made
 
 OPERATOR = Actor.operator("staff-1")
 
@@ -186,13 +187,15 @@ def test_set_note_with_nul_stores_nothing(kit: AccountKit) -> None:
 def test_profile_comes_back_sorted_by_key(kit: AccountKit) -> None:
     """validate_profile and the stored profile list the entries by key."""
     assert list(validate_profile({"z": "1", "a": "2", "m": "3"})) == ["a", "m", "z"]
-    user = kit.registration.register(
-        email="ada@example.com",
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
-        profile={"ski_size": "175", "boot_size": "42"},
+    user = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+            profile={"ski_size": "175", "boot_size": "42"},
+        )
     )
     assert list(user.profile) == ["boot_size", "ski_size"]
     assert list(kit.users.get(user.id).profile) == ["boot_size", "ski_size"]
@@ -214,13 +217,15 @@ def test_profile_that_is_not_a_mapping_is_refused(kit: AccountKit, profile: obje
         with pytest.raises(InvalidValue):
             kit.users.update_profile(OPERATOR, user.id, profile=profile)  # type: ignore[arg-type]
         with pytest.raises(InvalidValue):
-            kit.registration.register(
-                email="ada@example.com",
-                password="correct horse",
-                birth_date=date(1990, 5, 17),
-                given_name="Ada",
-                family_name="Lovelace",
-                profile=profile,  # type: ignore[arg-type]
+            made(
+                kit.registration.register(
+                    email="ada@example.com",
+                    password="correct horse",
+                    birth_date=date(1990, 5, 17),
+                    given_name="Ada",
+                    family_name="Lovelace",
+                    profile=profile,  # type: ignore[arg-type]
+                )
             )
     assert kit.users.get(user.id) == user
 
@@ -238,12 +243,14 @@ def test_password_with_lone_surrogate_is_refused_before_hashing(
     assert info.value.field == "password"
     calls = kit.registration._s._ctx.hasher.hash_calls  # type: ignore[attr-defined]
     with pytest.raises(InvalidPassword):
-        kit.registration.register(
-            email="ada@example.com",
-            password=password,
-            birth_date=date(1990, 5, 17),
-            given_name="Ada",
-            family_name="Lovelace",
+        made(
+            kit.registration.register(
+                email="ada@example.com",
+                password=password,
+                birth_date=date(1990, 5, 17),
+                given_name="Ada",
+                family_name="Lovelace",
+            )
         )
     assert kit.registration._s._ctx.hasher.hash_calls == calls  # type: ignore[attr-defined]
 

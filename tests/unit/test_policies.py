@@ -26,19 +26,22 @@ from accountkit import (
 from accountkit.errors import ChannelNotFound, InvalidPolicy, MissingField, RegistrationClosed
 from accountkit.storage import MemoryStore
 from tests.conftest import SECRET, KitFactory
+from tests.helpers import made
 
 PERSONAL_FIELDS = frozenset({Field.GIVEN_NAME, Field.FAMILY_NAME, Field.BIRTH_DATE})
 
 
 def _register(kit: AccountKit, email: str, channel: str | None = None) -> None:
-    kit.registration.register(
-        email=email,
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Analytical Engines",
-        channel=channel,
+    made(
+        kit.registration.register(
+            email=email,
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name="Analytical Engines",
+            channel=channel,
+        )
     )
 
 
@@ -266,11 +269,13 @@ def test_unknown_channel_is_not_found(kit: AccountKit) -> None:
 def test_registration_without_a_required_name_is_missing_field(kit: AccountKit) -> None:
     """A channel that requires the family name refuses a registration without it."""
     with pytest.raises(MissingField) as info:
-        kit.registration.register(
-            email="ada@example.com",
-            password="correct horse",
-            birth_date=date(1990, 5, 17),
-            given_name="Ada",
+        made(
+            kit.registration.register(
+                email="ada@example.com",
+                password="correct horse",
+                birth_date=date(1990, 5, 17),
+                given_name="Ada",
+            )
         )
     assert info.value.field == "family_name"
     assert kit.users.find_by_email("ada@example.com") is None
@@ -280,17 +285,21 @@ def test_a_channel_may_ask_for_fewer_names(make_kit: KitFactory) -> None:
     """A channel that requires only the birth date accepts one name of either kind."""
     only_birth = attrs.evolve(ShopPolicy.b2c_open(), required_fields=frozenset({Field.BIRTH_DATE}))
     kit = make_kit(only_birth)
-    user = kit.registration.register(
-        email="ada@example.com",
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        family_name="Lovelace",
+    user = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            family_name="Lovelace",
+        )
     )
     assert user.given_name is None
     assert user.family_name == "Lovelace"
     with pytest.raises(MissingField):
-        kit.registration.register(
-            email="bob@example.com", password="correct horse", birth_date=date(1990, 5, 17)
+        made(
+            kit.registration.register(
+                email="bob@example.com", password="correct horse", birth_date=date(1990, 5, 17)
+            )
         )
 
 

@@ -28,6 +28,7 @@ from accountkit import (
     UserTier,
     make_converter,
 )
+from tests.helpers import made
 
 MOMENT = datetime(2026, 1, 1, 12, tzinfo=UTC)
 CONVERTER = make_converter()
@@ -209,12 +210,14 @@ def test_user_json_structures_back_without_the_hash(drawn: tuple[User, list[Any]
 
 def test_a_registered_users_context_leaks_nothing(kit: AccountKit) -> None:
     """Through the kit: a signed-up user's context has no hash in JSON, no e-mail in repr."""
-    user = kit.registration.register(
-        email="ada@example.com",
-        password="correct horse battery",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
+    user = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password="correct horse battery",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+        )
     )
     assert user.password_hash
     context = kit.customers.context_for(user.id)

@@ -28,11 +28,13 @@ from accountkit.errors import (
     EmailTaken,
     MissingField,
     NotPermitted,
+    TokenRevoked,
     UserDisabled,
     WrongTier,
 )
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import KitFactory
+from tests.helpers import made, upgrade_token
 
 OPERATOR = Actor.operator("staff-1")
 BORN = date(1990, 5, 17)
@@ -43,13 +45,15 @@ def register(
     kit: AccountKit, email: str = "ada@example.com", company_name: str | None = None
 ) -> User:
     """Register a FULL user on the kit's default channel."""
-    return kit.registration.register(
-        email=email,
-        password=PASSWORD,
-        birth_date=BORN,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name=company_name,
+    return made(
+        kit.registration.register(
+            email=email,
+            password=PASSWORD,
+            birth_date=BORN,
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name=company_name,
+        )
     )
 
 
@@ -120,13 +124,15 @@ def test_register_records_creation_with_time_and_actor(kit: AccountKit, clock: F
 
 def test_register_keeps_free_form_profile(kit: AccountKit) -> None:
     """A registration may carry the user's own free-form profile entries."""
-    user = kit.registration.register(
-        email="ada@example.com",
-        password=PASSWORD,
-        birth_date=BORN,
-        given_name="Ada",
-        family_name="Lovelace",
-        profile={"ski_size": "175"},
+    user = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password=PASSWORD,
+            birth_date=BORN,
+            given_name="Ada",
+            family_name="Lovelace",
+            profile={"ski_size": "175"},
+        )
     )
     assert dict(kit.users.get(user.id).profile) == {"ski_size": "175"}
 
@@ -369,15 +375,20 @@ def test_disabled_blank_user_cannot_complete_the_profile(kit: AccountKit) -> Non
 def test_upgrade_guest_makes_a_full_user(
     kit: AccountKit, hasher: CheapPasswordHasher, clock: FrozenClock
 ) -> None:
-    """A GUEST with a password and a birth date becomes FULL, keeping e-mail and name."""
+    """A GUEST with the UPGRADE link becomes FULL, keeps e-mail and name, and is signed in."""
     gus = guest(kit)
-    user = kit.registration.upgrade_guest(gus.id, password=PASSWORD, birth_date=BORN)
+    signed = kit.registration.upgrade_guest(
+        upgrade_token(kit, gus), password=PASSWORD, birth_date=BORN
+    )
+    user = signed.user
     assert user.tier is UserTier.FULL
     assert (user.email, user.given_name) == (gus.email, gus.given_name)
     assert user.birth_date == BORN
     assert user.password_hash is not None
     assert hasher.verify(user.password_hash, PASSWORD)
     assert user.security_version == gus.security_version + 1
+    assert user.email_verified_at == clock.now()
+    assert kit.auth.authenticate(signed.session_token) == user
     event = kit.reports.user_history(gus.id)[-1]
     assert event.kind is EventKind.TIER_CHANGED
     assert dict(event.data) == {"from": "guest", "to": "full"}
@@ -385,44 +396,56 @@ def test_upgrade_guest_makes_a_full_user(
     assert event.at == clock.now()
 
 
-def test_operator_may_upgrade_a_guest(kit: AccountKit) -> None:
-    """The operator may upgrade a guest too; history names the operator."""
+def test_operator_may_upgrade_a_guest_by_id(kit: AccountKit) -> None:
+    """The operator may upgrade a guest by id; history names the operator."""
     gus = guest(kit)
-    kit.registration.upgrade_guest(gus.id, password=PASSWORD, birth_date=BORN, actor=OPERATOR)
+    user = kit.registration.upgrade_guest_by_id(
+        OPERATOR, gus.id, password=PASSWORD, birth_date=BORN
+    )
+    assert user.tier is UserTier.FULL
+    assert user.email_verified_at is None
     assert kit.reports.user_history(gus.id)[-1].actor == OPERATOR
 
 
 def test_only_guests_are_upgraded(kit: AccountKit) -> None:
-    """Upgrading a FULL or BLANK user is WrongTier and changes nothing."""
+    """Upgrading a FULL or BLANK user by id is WrongTier and changes nothing."""
     for user in (register(kit), kit.registration.create_blank(OPERATOR)):
         with pytest.raises(WrongTier):
-            kit.registration.upgrade_guest(user.id, password=PASSWORD, birth_date=BORN)
+            kit.registration.upgrade_guest_by_id(
+                OPERATOR, user.id, password=PASSWORD, birth_date=BORN
+            )
         assert kit.users.get(user.id) == user
 
 
-def test_another_user_cannot_upgrade_a_guest(kit: AccountKit) -> None:
-    """A user may not upgrade someone else's guest account."""
+def test_a_user_cannot_upgrade_by_id_not_even_themself(kit: AccountKit) -> None:
+    """The id form is for staff: a user acting (the guest or another) is NotPermitted."""
     gus, ada = guest(kit), register(kit)
-    with pytest.raises(NotPermitted):
-        kit.registration.upgrade_guest(
-            gus.id, password=PASSWORD, birth_date=BORN, actor=Actor.user(ada.id)
-        )
+    for actor in (Actor.user(ada.id), Actor.user(gus.id)):
+        with pytest.raises(NotPermitted):
+            kit.registration.upgrade_guest_by_id(
+                actor, gus.id, password=PASSWORD, birth_date=BORN
+            )
     assert kit.users.get(gus.id) == gus
 
 
 def test_disabled_guest_cannot_be_upgraded(kit: AccountKit) -> None:
-    """A disabled guest stays a guest."""
+    """A disabled guest stays a guest, by link and by id."""
     gus = guest(kit)
+    token = upgrade_token(kit, gus)
     disabled = kit.users.disable(OPERATOR, gus.id)
+    with pytest.raises(TokenRevoked):
+        kit.registration.upgrade_guest(token, password=PASSWORD, birth_date=BORN)
     with pytest.raises(UserDisabled):
-        kit.registration.upgrade_guest(gus.id, password=PASSWORD, birth_date=BORN)
+        kit.registration.upgrade_guest_by_id(
+            OPERATOR, gus.id, password=PASSWORD, birth_date=BORN
+        )
     assert kit.users.get(gus.id) == disabled
 
 
 def test_upgraded_guest_is_no_longer_reused_at_checkout(kit: AccountKit) -> None:
     """After the upgrade, a checkout with that e-mail no longer returns the account."""
     gus = guest(kit)
-    kit.registration.upgrade_guest(gus.id, password=PASSWORD, birth_date=BORN)
+    kit.registration.upgrade_guest(upgrade_token(kit, gus), password=PASSWORD, birth_date=BORN)
     assert kit.registration.register_guest(email="gus@example.com", given_name="Gus") is None
 
 
@@ -430,7 +453,7 @@ def test_whole_tier_journey_is_in_history(kit: AccountKit, clock: FrozenClock) -
     """BLANK → GUEST → FULL → GUEST (operator) is recorded step by step."""
     blank = kit.registration.create_blank(OPERATOR)
     kit.registration.complete_profile(blank.id, email="nina@example.com", given_name="Nina")
-    kit.registration.upgrade_guest(blank.id, password=PASSWORD, birth_date=BORN)
+    kit.registration.upgrade_guest_by_id(OPERATOR, blank.id, password=PASSWORD, birth_date=BORN)
     kit.users.set_tier(OPERATOR, blank.id, UserTier.GUEST)
     assert tier_trail(kit, blank.id) == ["blank", "guest", "full", "guest"]
     assert kit.users.get(blank.id).password_hash is None

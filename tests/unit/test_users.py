@@ -30,6 +30,7 @@ from accountkit.errors import (
 )
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import KitFactory
+from tests.helpers import made
 
 OPERATOR = Actor.operator("staff-1")
 BORN = date(1990, 5, 17)
@@ -38,8 +39,14 @@ PASSWORD = "correct horse"
 
 def register(kit: AccountKit, email: str = "ada@example.com") -> User:
     """Register a FULL user."""
-    return kit.registration.register(
-        email=email, password=PASSWORD, birth_date=BORN, given_name="Ada", family_name="Lovelace"
+    return made(
+        kit.registration.register(
+            email=email,
+            password=PASSWORD,
+            birth_date=BORN,
+            given_name="Ada",
+            family_name="Lovelace",
+        )
     )
 
 
@@ -351,13 +358,15 @@ def test_a_user_cannot_disable_or_enable(kit: AccountKit) -> None:
 def test_enable_approves_a_pending_user(make_kit: KitFactory) -> None:
     """enable makes a PENDING_APPROVAL user (from an APPROVAL channel) ACTIVE."""
     kit = make_kit(ShopPolicy.b2b_approval())
-    pending = kit.registration.register(
-        email="ada@example.com",
-        password=PASSWORD,
-        birth_date=BORN,
-        given_name="Ada",
-        family_name="Lovelace",
-        company_name="Engines",
+    pending = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password=PASSWORD,
+            birth_date=BORN,
+            given_name="Ada",
+            family_name="Lovelace",
+            company_name="Engines",
+        )
     )
     assert pending.status is UserStatus.PENDING_APPROVAL
     active = kit.users.enable(OPERATOR, pending.id)

@@ -36,11 +36,14 @@ from accountkit.errors import (
     InvalidPassword,
     InvalidValue,
     MissingField,
+    PasswordNotText,
+    PasswordTooShort,
     SpecialUseDomain,
     UserNotFound,
     ValidationError,
 )
 from accountkit.security.passwords import check_password
+from tests.helpers import made
 
 TODAY = date(2026, 1, 1)
 """The date of the ``clock`` fixture."""
@@ -374,12 +377,14 @@ def snapshot(shop: Shop, probe_email: str = "new.person@example.com") -> Snapsho
 @pytest.fixture
 def shop(kit: AccountKit) -> Shop:
     """A kit holding a FULL user ada@example.com, a GUEST gus@example.com and a BLANK user."""
-    full = kit.registration.register(
-        email="Ada.Lovelace@example.com",
-        password="correct horse",
-        birth_date=date(1990, 5, 17),
-        given_name="Ada",
-        family_name="Lovelace",
+    full = made(
+        kit.registration.register(
+            email="Ada.Lovelace@example.com",
+            password="correct horse",
+            birth_date=date(1990, 5, 17),
+            given_name="Ada",
+            family_name="Lovelace",
+        )
     )
     guest = kit.registration.register_guest(email="gus@example.com", given_name="Gus")
     assert guest is not None
@@ -396,12 +401,14 @@ def _register(
     birth_date: date = date(1990, 1, 1),
     password: str = "correct horse",
 ) -> object:
-    return shop.kit.registration.register(
-        email=email,
-        password=password,
-        birth_date=birth_date,
-        given_name=given_name,
-        family_name=family_name,
+    return made(
+        shop.kit.registration.register(
+            email=email,
+            password=password,
+            birth_date=birth_date,
+            given_name=given_name,
+            family_name=family_name,
+        )
     )
 
 
@@ -419,17 +426,19 @@ BAD_INPUT: list[tuple[str, BadCall, type[AccountKitError]]] = [
     (
         "register-surrogate-password",
         lambda s: _register(s, password="x\ud800" * 8),
-        InvalidPassword,
+        PasswordNotText,
     ),
     (
         "register-profile-list",
-        lambda s: s.kit.registration.register(
-            email="new.person@example.com",
-            password="correct horse",
-            birth_date=date(1990, 1, 1),
-            given_name="Nina",
-            family_name="New",
-            profile=["ski_size"],  # type: ignore[arg-type]
+        lambda s: made(
+            s.kit.registration.register(
+                email="new.person@example.com",
+                password="correct horse",
+                birth_date=date(1990, 1, 1),
+                given_name="Nina",
+                family_name="New",
+                profile=["ski_size"],  # type: ignore[arg-type]
+            )
         ),
         InvalidValue,
     ),
@@ -442,7 +451,7 @@ BAD_INPUT: list[tuple[str, BadCall, type[AccountKitError]]] = [
         InvalidBirthDate,
     ),
     ("register-131-years", lambda s: _register(s, birth_date=date(1895, 1, 1)), InvalidBirthDate),
-    ("register-short-password", lambda s: _register(s, password="short"), InvalidPassword),
+    ("register-short-password", lambda s: _register(s, password="short"), PasswordTooShort),
     ("register-no-name", lambda s: _register(s, given_name=None), MissingField),
     ("register-email-case", lambda s: _register(s, email="ADA.LOVELACE@EXAMPLE.COM"), EmailTaken),
     (
@@ -489,15 +498,15 @@ BAD_INPUT: list[tuple[str, BadCall, type[AccountKitError]]] = [
     ),
     (
         "upgrade-too-old",
-        lambda s: s.kit.registration.upgrade_guest(
-            s.guest.id, password="correct horse", birth_date=date(1800, 1, 1)
+        lambda s: s.kit.registration.upgrade_guest_by_id(
+            OPERATOR, s.guest.id, password="correct horse", birth_date=date(1800, 1, 1)
         ),
         InvalidBirthDate,
     ),
     (
         "upgrade-unknown-id",
-        lambda s: s.kit.registration.upgrade_guest(
-            "usr_missing", password="correct horse", birth_date=date(1990, 1, 1)
+        lambda s: s.kit.registration.upgrade_guest_by_id(
+            OPERATOR, "usr_missing", password="correct horse", birth_date=date(1990, 1, 1)
         ),
         UserNotFound,
     ),

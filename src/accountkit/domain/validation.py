@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 import email_validator
 import idna
@@ -475,3 +476,35 @@ def validate_profile(entries: Mapping[str, str]) -> dict[str, str]:
             )
         checked[key] = value
     return dict(sorted(checked.items()))
+
+
+def check_base_url(base_url: object) -> str:
+    """Return ``base_url`` if it can be the start of a link accountkit sends; refuse it
+    otherwise. The message never quotes the URL.
+
+    Raises:
+        InvalidValue: Not text, not an absolute http(s) URL with a host, or holding
+            credentials, a fragment, port 0, spaces or control characters.
+    """
+    if not isinstance(base_url, str) or not base_url.isprintable() or " " in base_url:
+        raise InvalidValue(
+            "The base URL must be text without spaces or control characters.", field="base_url"
+        )
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError:
+        raise InvalidValue(
+            "The base URL cannot be parsed; check its host and port.", field="base_url"
+        ) from None
+    if parts.scheme not in ("https", "http"):
+        raise InvalidValue("The base URL must start with https:// or http://.", field="base_url")
+    if not parts.hostname:
+        raise InvalidValue("The base URL must name a host.", field="base_url")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidValue("The base URL must not hold a user name or password.", field="base_url")
+    if parts.fragment or base_url.endswith("#"):
+        raise InvalidValue("The base URL must not have a fragment (#...).", field="base_url")
+    if port == 0:
+        raise InvalidValue("The base URL has port 0; leave the port out.", field="base_url")
+    return base_url

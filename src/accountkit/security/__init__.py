@@ -18,10 +18,12 @@ from accountkit.security.passwords import (
 )
 from accountkit.security.tokens import (
     PURPOSE_RULES,
+    SessionCodec,
     TokenClaims,
     TokenCodec,
     TokenPurpose,
     build_link,
+    new_token_id,
 )
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "CommonPasswords",
     "PasswordHasher",
     "PasswordPolicy",
+    "SessionCodec",
     "TokenClaims",
     "TokenCodec",
     "TokenPurpose",
@@ -40,5 +43,6 @@ __all__ = [
     "build_link",
     "check_password",
     "context_words",
+    "new_token_id",
     "normalise_password",
 ]

@@ -33,16 +33,19 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import attrs
-from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
 
 from accountkit._clock import Clock, SystemClock, checked_clock
 from accountkit.domain._enums import as_enum
 from accountkit.domain.users import User
+from accountkit.domain.validation import check_base_url
 from accountkit.errors import (
     InvalidValue,
+    SessionInvalid,
     TokenExpired,
     TokenInvalid,
     TokenRevoked,
+    TokenUsed,
     TokenWrongPurpose,
 )
 
@@ -51,10 +54,12 @@ __all__ = [
     "MAX_TOKEN_LENGTH",
     "PURPOSE_RULES",
     "PurposeRule",
+    "SessionCodec",
     "TokenClaims",
     "TokenCodec",
     "TokenPurpose",
     "build_link",
+    "new_token_id",
 ]
 
 MAX_TOKEN_LENGTH: Final = 4096
@@ -118,6 +123,7 @@ PURPOSE_RULES: Final[Mapping[TokenPurpose, PurposeRule]] = MappingProxyType(
 """The maximum age and one-time flag of every purpose."""
 
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.]+")
+_TOKEN_ID = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 _B64_SEGMENT = re.compile(r"[A-Za-z0-9_\-]+")
 _FINGERPRINT_CHARS = 16  # base64url characters of the HMAC kept in the token: 96 bits
 _FINGERPRINT_LABEL = b"accountkit.token.fingerprint\x00"
@@ -267,7 +273,12 @@ class TokenCodec:
         return base64.urlsafe_b64encode(digest).decode("ascii")[:_FINGERPRINT_CHARS]
 
     def issue(
-        self, user: User, purpose: TokenPurpose | str, *, max_age: timedelta | None = None
+        self,
+        user: User,
+        purpose: TokenPurpose | str,
+        *,
+        max_age: timedelta | None = None,
+        token_id: str | None = None,
     ) -> str:
         """Sign a new token for ``user`` and ``purpose``.
 
@@ -277,20 +288,30 @@ class TokenCodec:
             purpose: A :class:`TokenPurpose` (or its value).
             max_age: Required for ``LOGIN_CARD`` (more than 0 s, at most 365 days, whole
                 seconds); refused for every other purpose, whose age is fixed.
+            token_id: The token's id, when the caller records it (in the ``TokenLedger``)
+                before sending the token; 16 to 64 URL-safe characters from
+                :func:`new_token_id`. Defaults to a new random id.
 
         Returns:
             A URL-safe token (letters, digits, ``-``, ``_`` and ``.``).
 
         Raises:
-            InvalidValue: ``user`` is not a User, ``purpose`` is unknown, or ``max_age`` is
-                missing, out of range or given where the purpose fixes the age.
+            InvalidValue: ``user`` is not a User, ``purpose`` is unknown, ``max_age`` is
+                missing, out of range or given where the purpose fixes the age, or
+                ``token_id`` is not 16 to 64 URL-safe characters.
         """
         if not isinstance(user, User):
             raise InvalidValue("Pass the User the token is for.", field="user")
         chosen = _purpose(purpose)
         rule = PURPOSE_RULES[chosen]
+        if token_id is None:
+            token_id = new_token_id()
+        elif not isinstance(token_id, str) or not _TOKEN_ID.fullmatch(token_id):
+            raise InvalidValue(
+                "token_id is 16 to 64 URL-safe characters; use new_token_id().", field="token_id"
+            )
         payload: list[str | int] = [
-            secrets.token_urlsafe(16),
+            token_id,
             user.id,
             rule.code,
             self._fingerprint(self._keys[-1], user.id, user.security_version),
@@ -310,6 +331,7 @@ class TokenCodec:
         purpose: TokenPurpose | str,
         *,
         user_lookup: Callable[[str], User | None] | User,
+        is_used: Callable[[str], bool] | None = None,
     ) -> TokenClaims:
         """Check a token for ``purpose`` and return its claims; never uses it up.
 
@@ -319,6 +341,9 @@ class TokenCodec:
             user_lookup: The user's current record: a callable ``user_id -> User | None``
                 (called once, only for a token that is genuine and unexpired), or the User
                 when the caller already holds it.
+            is_used: For one-time purposes, the ledger's ``is_used``: a genuine, unexpired
+                token it knows raises TokenUsed before the user's state is compared (a
+                replayed reset link says "used", not "revoked").
 
         Returns:
             The claims; ``claims.one_time`` tells whether the caller must redeem it.
@@ -357,6 +382,8 @@ class TokenCodec:
         if age > max_age:
             raise TokenExpired()
 
+        if is_used is not None and PURPOSE_RULES[chosen].one_time and is_used(token_id):
+            raise TokenUsed()
         if isinstance(user_lookup, User):
             if user_lookup.id != user_id:
                 raise TokenInvalid("The link or code was not issued for this account.")
@@ -431,6 +458,71 @@ def _fields(payload: object, rule: PurposeRule) -> tuple[str, str, str, int] | N
     return token_id, user_id, fingerprint, max_age
 
 
+def new_token_id() -> str:
+    """Return a new random token id (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)
+
+
+_SESSION_SALT = "accountkit.session"
+
+
+class SessionCodec:
+    """Signs session ids into the session token a shop keeps in its cookie, and back.
+
+    The token is the id and an HMAC-SHA256 under the newest key (every configured key
+    verifies, as with :class:`TokenCodec`). It carries no time, user or personal data: the
+    session row holds the rest, and ``kit.auth.authenticate`` checks it.
+
+    Args:
+        secret_keys: The signing keys, oldest first.
+
+    Raises:
+        InvalidValue: No key, an empty key, or a key that is neither text nor bytes.
+    """
+
+    def __init__(self, secret_keys: Iterable[str | bytes] | str | bytes) -> None:
+        keys = _keys(secret_keys)
+        self._serializer = URLSafeSerializer(
+            list(keys), salt=_SESSION_SALT, signer_kwargs={"digest_method": hashlib.sha256}
+        )
+
+    def __repr__(self) -> str:
+        return "SessionCodec()"
+
+    def sign(self, session_id: str) -> str:
+        """Return the session token for ``session_id``."""
+        return str(self._serializer.dumps(session_id))
+
+    def session_id(self, token: object) -> str:
+        """Return the session id inside ``token``.
+
+        Raises:
+            SessionInvalid: Not a string, empty, too long, non-ASCII, tampered, truncated or
+                signed with a key no longer configured. The message never quotes it.
+        """
+        if (
+            not isinstance(token, str)
+            or not 0 < len(token) <= MAX_TOKEN_LENGTH
+            or not token.isascii()
+            or not _TOKEN_CHARS.fullmatch(token)
+            or token.count(".") != 1
+            or not all(_is_canonical_base64(part) for part in token.split("."))
+        ):
+            raise SessionInvalid()
+        value = self._loads(token)
+        if not isinstance(value, str) or not _TOKEN_ID.fullmatch(value):
+            raise SessionInvalid()
+        return value
+
+    def _loads(self, token: str) -> object:
+        # Outside the ``except`` block the error is raised without itsdangerous's exception
+        # (whose payload is the token) chained to it.
+        try:
+            return self._serializer.loads(token)
+        except (BadData, ValueError, TypeError):
+            return None
+
+
 def build_link(base_url: str, token: str, *, param: str = "token") -> str:
     """Return ``base_url`` with ``token`` added as the query parameter ``param``.
 
@@ -458,27 +550,7 @@ def build_link(base_url: str, token: str, *, param: str = "token") -> str:
         or not _TOKEN_CHARS.fullmatch(token)
     ):
         raise InvalidValue("Pass the token as TokenCodec.issue returned it.", field="token")
-    if not isinstance(base_url, str) or not base_url.isprintable() or " " in base_url:
-        raise InvalidValue(
-            "The base URL must be text without spaces or control characters.", field="base_url"
-        )
-    try:
-        parts = urlsplit(base_url)
-        port = parts.port
-    except ValueError:
-        raise InvalidValue(
-            "The base URL cannot be parsed; check its host and port.", field="base_url"
-        ) from None
-    if parts.scheme not in ("https", "http"):
-        raise InvalidValue("The base URL must start with https:// or http://.", field="base_url")
-    if not parts.hostname:
-        raise InvalidValue("The base URL must name a host.", field="base_url")
-    if parts.username is not None or parts.password is not None:
-        raise InvalidValue("The base URL must not hold a user name or password.", field="base_url")
-    if parts.fragment or base_url.endswith("#"):
-        raise InvalidValue("The base URL must not have a fragment (#...).", field="base_url")
-    if port == 0:
-        raise InvalidValue("The base URL has port 0; leave the port out.", field="base_url")
+    parts = urlsplit(check_base_url(base_url))
     if any(name == param for name, _ in parse_qsl(parts.query, keep_blank_values=True)):
         raise InvalidValue(
             f"The base URL already has a {param!r} parameter; remove it.", field="base_url"

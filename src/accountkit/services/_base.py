@@ -22,8 +22,10 @@ from accountkit.errors import (
     UserNotFound,
 )
 from accountkit.notify import Notifier
-from accountkit.policies import MembershipRule, SalesChannel
-from accountkit.security.passwords import PasswordHasher
+from accountkit.policies import MembershipRule, SalesChannel, SessionPolicy
+from accountkit.security.passwords import PasswordHasher, PasswordPolicy
+from accountkit.security.tokens import SessionCodec, TokenCodec
+from accountkit.services.limits import AttemptLimiter
 from accountkit.storage._protocols import Store, Transaction
 
 T = TypeVar("T")
@@ -47,6 +49,13 @@ class Context:
     membership_rule: MembershipRule
     hasher: PasswordHasher
     notifier: Notifier
+    secret_keys: tuple[bytes, ...]
+    tokens: TokenCodec
+    session_codec: SessionCodec
+    session_policy: SessionPolicy
+    password_policy: PasswordPolicy
+    limiter: AttemptLimiter
+    shop_name: str | None = None
     allow_special_use_domains: bool = False
 
 

@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from accountkit._clock import Clock, SystemClock, checked_clock
 from accountkit.errors import InvalidPolicy, InvalidValue
 from accountkit.notify import Notifier, Outbox
-from accountkit.policies import SalesChannel, ShopPolicy
-from accountkit.security.passwords import Argon2Hasher, PasswordHasher
+from accountkit.policies import SalesChannel, SessionPolicy, ShopPolicy
+from accountkit.security.passwords import Argon2Hasher, PasswordHasher, PasswordPolicy
+from accountkit.security.tokens import SessionCodec, TokenCodec
 from accountkit.services._base import Context, Service
+from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService
+from accountkit.services.limits import AttemptLimiter, StoreLimiter
 from accountkit.services.registration import RegistrationService
 from accountkit.services.reports import ReportService
 from accountkit.services.users import UserService
@@ -34,6 +37,13 @@ class AccountKit:
             :class:`~accountkit.Outbox`.
         password_hasher: Defaults to :class:`~accountkit.security.Argon2Hasher`; pass
             ``accountkit.testing.CheapPasswordHasher()`` in tests.
+        password_policy: The rules for new passwords; defaults to
+            ``PasswordPolicy()`` (at least 12 characters, not a common password, not the
+            user's names, address or the shop's name).
+        session_policy: How long sessions live; defaults to ``SessionPolicy()``.
+        limiter: Counts failed sign-ins; defaults to ``StoreLimiter(store)`` (10 failures
+            per account, 100 per client, in 15 minutes).
+        shop_name: The shop's name, which passwords must not contain.
         allow_special_use_domains: Accept e-mail addresses under special-use domains
             (``.test``, ``.invalid``, ``.local``, ...), which cannot receive mail. Off by
             default, when such an address raises ``SpecialUseDomain``; turn it on in test
@@ -45,8 +55,9 @@ class AccountKit:
             (memberships are shop-wide, since a user is; a shop with B2C and B2B channels
             gives every channel ``membership=MembershipRule.MANY_COMPANIES``).
         InvalidValue: ``store`` is not a store (for example a URL string: pass
-            ``SqlStore(url)``), ``clock`` has no ``now()``, ``notifier`` no ``send()`` or
-            ``password_hasher`` no ``hash()`` and ``verify()``.
+            ``SqlStore(url)``), ``clock`` has no ``now()``, ``notifier`` no ``send()``,
+            ``password_hasher`` no ``hash()`` and ``verify()``, ``limiter`` not the three
+            methods of an AttemptLimiter, or a policy of the wrong type.
 
     Every time the services read from ``clock`` is checked: a naive time raises InvalidValue
     (nothing is stored), an aware time in another zone is converted to UTC.
@@ -67,6 +78,10 @@ class AccountKit:
         clock: Clock | None = None,
         notifier: Notifier | None = None,
         password_hasher: PasswordHasher | None = None,
+        password_policy: PasswordPolicy | None = None,
+        session_policy: SessionPolicy | None = None,
+        limiter: AttemptLimiter | None = None,
+        shop_name: str | None = None,
         allow_special_use_domains: bool = False,
     ) -> None:
         _check_store(store)
@@ -125,6 +140,24 @@ class AccountKit:
                 "leave it out for the default.",
                 field="password_hasher",
             )
+        if limiter is not None and not _has_methods(limiter, "retry_after", "failed", "succeeded"):
+            raise InvalidValue(
+                "limiter must be an AttemptLimiter, such as StoreLimiter(store); leave it out "
+                "for the default.",
+                field="limiter",
+            )
+        if password_policy is not None and not isinstance(password_policy, PasswordPolicy):
+            raise InvalidValue(
+                "password_policy is a PasswordPolicy, such as PasswordPolicy.relaxed().",
+                field="password_policy",
+            )
+        if session_policy is not None and not isinstance(session_policy, SessionPolicy):
+            raise InvalidValue(
+                "session_policy is a SessionPolicy, such as SessionPolicy.strict().",
+                field="session_policy",
+            )
+        if shop_name is not None and (not isinstance(shop_name, str) or not shop_name.strip()):
+            raise InvalidValue("shop_name is the shop's name as text.", field="shop_name")
         self.notifier: Notifier = notifier or Outbox()
         self.channels: dict[str, SalesChannel] = {c.name: c for c in channel_list}
         context = Context(
@@ -135,9 +168,17 @@ class AccountKit:
             membership_rule=rules.pop(),
             hasher=password_hasher or Argon2Hasher(),
             notifier=self.notifier,
+            secret_keys=self.secret_keys,
+            tokens=TokenCodec(self.secret_keys, clock=services_clock),
+            session_codec=SessionCodec(self.secret_keys),
+            session_policy=session_policy or SessionPolicy(),
+            password_policy=password_policy or PasswordPolicy(),
+            limiter=limiter or StoreLimiter(store),
+            shop_name=shop_name,
             allow_special_use_domains=allow_special_use_domains,
         )
         service = Service(context)
+        self.auth = AuthService(service)
         self.registration = RegistrationService(service)
         self.users = UserService(service)
         self.customers = CustomerService(service)

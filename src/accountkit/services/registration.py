@@ -8,7 +8,16 @@ from datetime import date
 
 import attrs
 
-from accountkit.domain import Actor, CustomerKind, EventKind, Role, User, UserStatus, UserTier
+from accountkit.domain import (
+    Actor,
+    CustomerKind,
+    EventKind,
+    Role,
+    SignInMethod,
+    User,
+    UserStatus,
+    UserTier,
+)
 from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.validation import (
@@ -18,14 +27,53 @@ from accountkit.domain.validation import (
     validate_name,
     validate_profile,
 )
-from accountkit.errors import MissingField, RegistrationClosed, UserDisabled, WrongTier
-from accountkit.policies import Field, RegistrationAccess, RegistrationMode
-from accountkit.security.passwords import check_password
+from accountkit.errors import (
+    EmailTaken,
+    MissingField,
+    RegistrationClosed,
+    UserDisabled,
+    WrongTier,
+)
+from accountkit.notify import Message, MessageKind
+from accountkit.policies import Field, RegistrationAccess, RegistrationMode, SalesChannel
+from accountkit.security.tokens import TokenPurpose
 from accountkit.services._base import Service, load_user, require_self_or_staff, require_staff
 from accountkit.services._rules import add_membership, new_customer
+from accountkit.services._signin import (
+    SignIn,
+    message,
+    new_password_hash,
+    one_time_link,
+    redeem,
+    require_may_sign_in,
+    send_all,
+    start_session,
+)
 from accountkit.storage._protocols import Transaction
 
-__all__ = ["GuestSource", "RegistrationService"]
+__all__ = ["GuestSource", "Registration", "RegistrationService"]
+
+
+@attrs.frozen(kw_only=True)
+class Registration:
+    """What a registration answers.
+
+    Render the visitor's page from ``check_inbox`` alone: when it is True, say "check your
+    inbox", whatever else happened, so the page tells nobody whether the address was known.
+
+    Attributes:
+        check_inbox: True when the next step is in the visitor's mailbox: the channel
+            requires e-mail verification (a link went out), or the address belonged to an
+            account already (a guest got an UPGRADE link, a full user an "account exists"
+            notice). Then ``user`` and ``sign_in`` are ``None``.
+        user: The new user, when one was made and ``check_inbox`` is False.
+        sign_in: A session for the new user when they may sign in at once (an active user
+            on a channel without verification); ``None`` otherwise (waiting for approval).
+    """
+
+    check_inbox: bool
+    user: User | None = None
+    sign_in: SignIn | None = None
 
 
 class GuestSource(enum.StrEnum):
@@ -64,12 +112,24 @@ class RegistrationService:
         company_name: str | None = None,
         profile: Mapping[str, str] | None = None,
         channel: str | None = None,
-    ) -> User:
+    ) -> Registration:
         """Register a FULL user through a channel's self-registration.
 
         Under ``RegistrationAccess.APPROVAL`` the user waits in status PENDING_APPROVAL;
         under ``RegistrationMode.B2B`` a BUSINESS customer is made too, with the user as its
-        COMPANY_MANAGER, in the same transaction.
+        COMPANY_MANAGER, in the same transaction. On a channel with
+        ``require_email_verification`` an EMAIL_VERIFICATION link goes to the address.
+
+        An address that has an account already:
+
+        - a GUEST's: no second user is made, and nothing given here is kept (no password set
+          before the owner proved the address); an UPGRADE link goes to the address, and
+          the answer is ``check_inbox`` as for a new registration on a verifying channel;
+        - a FULL (or blank, or disabled) user's: on a channel that requires verification,
+          an ACCOUNT_EXISTS notice goes to the address and the answer is ``check_inbox``;
+          elsewhere EmailTaken. That is the trade-off: without verification a new account
+          is usable at once, so the answer for a taken address must differ; shops that must
+          not reveal known addresses turn verification on.
 
         Args:
             email: The e-mail address (validated and normalised; no DNS lookup).
@@ -84,15 +144,17 @@ class RegistrationService:
         Raises:
             RegistrationClosed: The channel's access is CLOSED.
             InvalidEmail, InvalidName, InvalidBirthDate, InvalidPassword, MissingField,
-            InvalidValue: Bad input; nothing is stored.
-            EmailTaken: A user with that e-mail exists.
+            InvalidValue: Bad input; nothing is stored. (InvalidPassword's subclass says
+                which rule of the kit's PasswordPolicy the password broke.)
+            EmailTaken: A user with that e-mail exists (see above).
+            InvalidPolicy: A link must be sent and the channel has no ``base_url``.
             ChannelNotFound: No such channel.
 
         Example:
-            >>> user = kit.registration.register(email="ada@example.com",
+            >>> result = kit.registration.register(email="ada@example.com",
             ...     password="correct horse battery", birth_date=date(1990, 5, 17),
             ...     given_name="Ada", family_name="Lovelace")
-            >>> user.tier
+            >>> result.user.tier
             <UserTier.FULL: 'full'>
         """
         ch = self._s._channel(channel)
@@ -116,7 +178,10 @@ class RegistrationService:
         b2b = policy.registration_mode is RegistrationMode.B2B
         born = validate_birth_date(birth_date, today=self._today())
         entries = validate_profile({} if profile is None else profile)
-        password_hash = self._s._ctx.hasher.hash(check_password(password))
+        password_hash = new_password_hash(
+            self._s, password, email=address, given_name=given, family_name=family
+        )
+        verify = policy.require_email_verification
         now = self._s._ctx.clock.now()
         user = User(
             id=new_id("usr"),
@@ -136,7 +201,10 @@ class RegistrationService:
             updated_at=now,
         )
 
-        def work(tx: Transaction) -> User:
+        def work(tx: Transaction) -> tuple[Registration, list[Message]]:
+            existing = tx.users.get_by_email(email_key(address))
+            if existing is not None:
+                return self._known_address(tx, existing, ch)
             actor = Actor.user(user.id)
             tx.users.add(user)
             if b2b:
@@ -160,9 +228,37 @@ class RegistrationService:
                 data={"tier": UserTier.FULL.value, "channel": ch.name, "source": "registration"},
                 new_user=not b2b,
             )
-            return user
+            if verify:
+                link = one_time_link(self._s, tx, user, TokenPurpose.EMAIL_VERIFICATION, ch)
+                note = message(self._s, MessageKind.EMAIL_VERIFICATION, user, channel=ch, link=link)
+                return Registration(check_inbox=True), [note]
+            if not user.is_active:
+                return Registration(check_inbox=False, user=user), []
+            session = start_session(self._s, tx, user, SignInMethod.PASSWORD)
+            return Registration(check_inbox=False, user=user, sign_in=session), []
 
-        return self._s._write(work)
+        try:
+            result, messages = self._s._write(work)
+        except EmailTaken:
+            # Another registration of the address won a race; answer as for a known one.
+            if not verify:
+                raise
+            return Registration(check_inbox=True)
+        send_all(self._s, messages)
+        return result
+
+    def _known_address(
+        self, tx: Transaction, existing: User, ch: SalesChannel
+    ) -> tuple[Registration, list[Message]]:
+        """Answer a registration with an address that has an account (see ``register``)."""
+        if existing.tier is UserTier.GUEST and existing.is_active and ch.base_url is not None:
+            link = one_time_link(self._s, tx, existing, TokenPurpose.UPGRADE, ch)
+            upgrade = message(self._s, MessageKind.UPGRADE, existing, channel=ch, link=link)
+            return Registration(check_inbox=True), [upgrade]
+        if ch.policy.require_email_verification and existing.email is not None:
+            notice = message(self._s, MessageKind.ACCOUNT_EXISTS, existing, channel=ch)
+            return Registration(check_inbox=True), [notice]
+        raise EmailTaken()
 
     def register_guest(
         self,
@@ -294,7 +390,11 @@ class RegistrationService:
             raise MissingField("Completing the profile needs a name.", field="given_name")
         born = None if birth_date is None else validate_birth_date(birth_date, today=self._today())
         password_hash = (
-            None if password is None else self._s._ctx.hasher.hash(check_password(password))
+            None
+            if password is None
+            else new_password_hash(
+                self._s, password, email=address, given_name=given, family_name=family
+            )
         )
         tier = UserTier.FULL if password_hash else UserTier.GUEST
 
@@ -319,39 +419,103 @@ class RegistrationService:
 
         return self._s._write(work)
 
-    def upgrade_guest(
-        self,
-        user_id: str,
-        *,
-        password: str,
-        birth_date: date,
-        actor: Actor | None = None,
-    ) -> User:
-        """Turn a GUEST into a FULL user with a password and a birth date.
+    def upgrade_guest(self, token: str, *, password: str, birth_date: date) -> SignIn:
+        """Turn a GUEST into a FULL user with the token of an UPGRADE link; signs them in.
 
-        The sign-in capability puts this behind an e-mailed UPGRADE link, so that only the
-        owner of the address can do it.
+        The link went to the guest's address (asked for with a registration or a password
+        reset), so only its owner gets here; the password is the one given now, never one
+        set before the address was proved. The token is used up in the unit that upgrades,
+        and the address counts as verified. The guest's history (and orders) stay with the
+        user, who keeps its id.
 
         Raises:
-            WrongTier: The user is not a GUEST.
+            TokenInvalid, TokenExpired, TokenUsed, TokenRevoked, TokenWrongPurpose.
+            WrongTier: The user is no longer a guest.
             UserDisabled: The user is disabled.
-            InvalidPassword, InvalidBirthDate: Bad input; nothing changes.
+            InvalidPassword, InvalidBirthDate: Bad input; nothing changes, the token stays
+                usable.
         """
-        actor = Actor.user(user_id) if actor is None else actor
-        require_self_or_staff(actor, user_id)
+        codec = self._s._ctx.tokens
+
+        def peek(tx: Transaction) -> User:
+            claims = codec.inspect(
+                token, TokenPurpose.UPGRADE, user_lookup=tx.users.get, is_used=tx.tokens.is_used
+            )
+            return load_user(tx, claims.user_id)
+
+        guest = self._s._read(peek)
+        if guest.tier is not UserTier.GUEST:
+            raise WrongTier("Only a guest can be upgraded to a full user.")
+        require_may_sign_in(guest)
         born = validate_birth_date(birth_date, today=self._today())
-        password_hash = self._s._ctx.hasher.hash(check_password(password))
+        password_hash = new_password_hash(
+            self._s,
+            password,
+            email=guest.email,
+            given_name=guest.given_name,
+            family_name=guest.family_name,
+        )
+
+        def work(tx: Transaction) -> SignIn:
+            claims = codec.inspect(
+                token, TokenPurpose.UPGRADE, user_lookup=tx.users.get, is_used=tx.tokens.is_used
+            )
+            redeem(self._s, tx, claims)
+            user = load_user(tx, claims.user_id)
+            full = self._upgrade(tx, user, password_hash, born, Actor.user(user.id), verified=True)
+            return start_session(self._s, tx, full, SignInMethod.UPGRADE)
+
+        return self._s._write(work)
+
+    def upgrade_guest_by_id(
+        self, actor: Actor, user_id: str, *, password: str, birth_date: date
+    ) -> User:
+        """Staff only: turn a GUEST into a FULL user by id (for example on the phone, after
+        checking who is calling). The address stays unverified.
+
+        Raises:
+            NotPermitted: ``actor`` is a user; users upgrade through the e-mailed link
+                (:meth:`upgrade_guest`), so that nobody upgrades an account by its id.
+            WrongTier, UserDisabled, UserNotFound, InvalidPassword, InvalidBirthDate.
+        """
+        require_staff(actor)
+        born = validate_birth_date(birth_date, today=self._today())
+        guest = self._s._read(lambda tx: load_user(tx, user_id))
+        password_hash = new_password_hash(
+            self._s,
+            password,
+            email=guest.email,
+            given_name=guest.given_name,
+            family_name=guest.family_name,
+        )
 
         def work(tx: Transaction) -> User:
             user = load_user(tx, user_id)
-            if user.tier is not UserTier.GUEST:
-                raise WrongTier("Only a guest can be upgraded to a full user.")
-            if not user.is_active:
-                raise UserDisabled()
-            full = attrs.evolve(
-                user, tier=UserTier.FULL, birth_date=born, password_hash=password_hash
-            )
-            data = {"from": UserTier.GUEST.value, "to": UserTier.FULL.value}
-            return self._s._save_user(tx, user, full, EventKind.TIER_CHANGED, actor, data)
+            return self._upgrade(tx, user, password_hash, born, actor, verified=False)
 
         return self._s._write(work)
+
+    def _upgrade(
+        self,
+        tx: Transaction,
+        user: User,
+        password_hash: str,
+        born: date,
+        actor: Actor,
+        *,
+        verified: bool,
+    ) -> User:
+        if user.tier is not UserTier.GUEST:
+            raise WrongTier("Only a guest can be upgraded to a full user.")
+        if not user.is_active:
+            raise UserDisabled()
+        now = self._s._ctx.clock.now()
+        full = attrs.evolve(
+            user,
+            tier=UserTier.FULL,
+            birth_date=born,
+            password_hash=password_hash,
+            email_verified_at=user.email_verified_at or (now if verified else None),
+        )
+        data = {"from": UserTier.GUEST.value, "to": UserTier.FULL.value}
+        return self._s._save_user(tx, user, full, EventKind.TIER_CHANGED, actor, data)
