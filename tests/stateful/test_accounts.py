@@ -41,6 +41,8 @@ from accountkit import (
     FrozenClock,
     GuestSource,
     MembershipRule,
+    MessageKind,
+    Outbox,
     RegistrationAccess,
     RegistrationMode,
     Role,
@@ -58,15 +60,16 @@ from accountkit.errors import (
     InvalidBirthDate,
     InvalidEmail,
     InvalidName,
-    InvalidPassword,
     MembershipConflict,
     MembershipNotFound,
     MissingField,
     NotAMember,
     NotPermitted,
+    PasswordTooShort,
     UserDisabled,
     WrongTier,
 )
+from accountkit.services.registration import Registration
 from accountkit.storage import MemoryStore, Store
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET
@@ -157,12 +160,14 @@ class AccountsMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FrozenClock(START)
+        self.outbox = Outbox()
         self.kit = AccountKit(
             store=self.make_store(),
             secret_keys=[SECRET],
             channels=[SalesChannel("web", self.policy, base_url=BASE_URL)],
             clock=self.clock,
             password_hasher=CheapPasswordHasher(),
+            notifier=self.outbox,
         )
         self.membership_rule = self.policy.membership
         self.model: dict[str, UserModel] = {}
@@ -334,6 +339,25 @@ class AccountsMachine(RuleBasedStateMachine):
 
         key = email_key(email)
         if self._email_taken(key):
+            holder = self.model[self.emails[key]]
+            if holder.tier is UserTier.GUEST and holder.status is UserStatus.ACTIVE:
+                # A guest's address: no second user, nothing stored; an UPGRADE link goes
+                # to the guest, and the answer is the one of a verifying channel.
+                before = self._observe()
+                sent = len(self.outbox.messages)
+                answer = self.kit.registration.register(
+                    email=email,
+                    password=PASSWORD,
+                    birth_date=born,
+                    given_name=given,
+                    family_name=family,
+                    company_name=company,
+                )
+                assert answer == Registration(check_inbox=True)
+                assert self._observe() == before
+                [upgrade] = self.outbox.messages[sent:]
+                assert (upgrade.kind, upgrade.user_id) == (MessageKind.UPGRADE, self.emails[key])
+                return []
             self._refused(EmailTaken, call)
             return []
         user = call()
@@ -381,7 +405,7 @@ class AccountsMachine(RuleBasedStateMachine):
             "long_name": InvalidName,
             "future": InvalidBirthDate,
             "ancient": InvalidBirthDate,
-            "pw": InvalidPassword,
+            "pw": PasswordTooShort,
         }
         self._refused(
             errors[kind],

@@ -422,9 +422,7 @@ def test_a_user_cannot_upgrade_by_id_not_even_themself(kit: AccountKit) -> None:
     gus, ada = guest(kit), register(kit)
     for actor in (Actor.user(ada.id), Actor.user(gus.id)):
         with pytest.raises(NotPermitted):
-            kit.registration.upgrade_guest_by_id(
-                actor, gus.id, password=PASSWORD, birth_date=BORN
-            )
+            kit.registration.upgrade_guest_by_id(actor, gus.id, password=PASSWORD, birth_date=BORN)
     assert kit.users.get(gus.id) == gus
 
 
@@ -436,9 +434,7 @@ def test_disabled_guest_cannot_be_upgraded(kit: AccountKit) -> None:
     with pytest.raises(TokenRevoked):
         kit.registration.upgrade_guest(token, password=PASSWORD, birth_date=BORN)
     with pytest.raises(UserDisabled):
-        kit.registration.upgrade_guest_by_id(
-            OPERATOR, gus.id, password=PASSWORD, birth_date=BORN
-        )
+        kit.registration.upgrade_guest_by_id(OPERATOR, gus.id, password=PASSWORD, birth_date=BORN)
     assert kit.users.get(gus.id) == disabled
 
 

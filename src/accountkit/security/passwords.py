@@ -34,6 +34,7 @@ import attrs
 from accountkit.errors import (
     InvalidPassword,
     InvalidPolicy,
+    InvalidValue,
     PasswordCommon,
     PasswordContext,
     PasswordHasNul,
@@ -53,6 +54,7 @@ __all__ = [
     "PasswordHasher",
     "PasswordPolicy",
     "WordBlocklist",
+    "check_imported_hash",
     "check_password",
     "context_words",
     "normalise_password",
@@ -620,6 +622,49 @@ class Argon2Hasher:
         candidate = password if isinstance(password, str) else ""
         self._verify_argon2(encoded, candidate.encode("utf-8", "replace").decode("utf-8"))
         return False
+
+
+_IMPORTABLE_PREFIXES = (
+    "$argon2id$",
+    "$argon2i$",
+    "argon2$argon2",
+    "pbkdf2_sha256$",
+    "bcrypt_sha256$",
+    "bcrypt$",
+    *_BCRYPT_PREFIXES,
+)
+_MAX_IMPORTED_HASH_LENGTH = 512
+
+
+def check_imported_hash(encoded: object) -> str:
+    """Return ``encoded`` if :class:`Argon2Hasher` can verify it; refuse it otherwise.
+
+    Accepted: argon2 (``$argon2id$...``, Django's ``argon2$...``), Django's
+    ``pbkdf2_sha256$...``, ``bcrypt$...`` and ``bcrypt_sha256$...``, and raw bcrypt
+    (``$2a$``, ``$2b$``, ``$2y$``). Each is replaced by an argon2id hash at the user's next
+    successful sign-in.
+
+    Raises:
+        InvalidValue: Not text, longer than 512 characters, or of another scheme (the
+            message never quotes it).
+        PasswordSchemeUnavailable: A bcrypt hash while the ``bcrypt`` extra is not
+            installed (sign-in could never verify it).
+    """
+    if (
+        not isinstance(encoded, str)
+        or not 0 < len(encoded) <= _MAX_IMPORTED_HASH_LENGTH
+        or not encoded.isascii()
+        or not encoded.isprintable()
+        or not encoded.startswith(_IMPORTABLE_PREFIXES)
+    ):
+        raise InvalidValue(
+            "password_hash must be an argon2, Django pbkdf2_sha256, bcrypt or bcrypt_sha256 "
+            "hash as the old system stored it.",
+            field="password_hash",
+        )
+    if "bcrypt" in encoded.split("$", 1)[0] or encoded.startswith(_BCRYPT_PREFIXES):
+        _load_bcrypt()
+    return encoded
 
 
 def _load_bcrypt() -> Any:

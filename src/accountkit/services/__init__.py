@@ -1,17 +1,26 @@
 """The services: one module per concern; :class:`AccountKit` wires them."""
 
 from accountkit.services._kit import AccountKit
+from accountkit.services._signin import SignIn
+from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService, StorefrontContext
-from accountkit.services.registration import GuestSource, RegistrationService
+from accountkit.services.limits import AttemptLimiter, StoreLimiter
+from accountkit.services.registration import GuestSource, Registration, RegistrationService
 from accountkit.services.reports import ReportService
-from accountkit.services.users import UserService
+from accountkit.services.users import ImportedUser, UserService
 
 __all__ = [
     "AccountKit",
+    "AttemptLimiter",
+    "AuthService",
     "CustomerService",
     "GuestSource",
+    "ImportedUser",
+    "Registration",
     "RegistrationService",
     "ReportService",
+    "SignIn",
+    "StoreLimiter",
     "StorefrontContext",
     "UserService",
 ]

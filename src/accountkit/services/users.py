@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -10,6 +10,7 @@ import attrs
 
 from accountkit.domain import Actor, EventKind, User, UserStatus, UserTier
 from accountkit.domain._enums import as_enum
+from accountkit.domain._ids import new_id
 from accountkit.domain.validation import (
     lookup_key,
     normalise_email,
@@ -17,7 +18,8 @@ from accountkit.domain.validation import (
     validate_name,
     validate_profile,
 )
-from accountkit.security.passwords import check_password
+from accountkit.errors import InvalidValue, MissingField
+from accountkit.security.passwords import check_imported_hash
 from accountkit.services._base import (
     Service,
     load_user,
@@ -26,9 +28,35 @@ from accountkit.services._base import (
     require_staff,
 )
 from accountkit.services._rules import require_tier_fields
+from accountkit.services._signin import new_password_hash
 from accountkit.storage._protocols import Transaction
 
-__all__ = ["UserService"]
+__all__ = ["ImportedUser", "UserService"]
+
+
+@attrs.frozen(kw_only=True)
+class ImportedUser:
+    """One user brought over from the shop's previous system (see
+    :meth:`UserService.import_user`). Its ``repr`` shows no personal data or hash.
+
+    Attributes:
+        email: The address.
+        given_name, family_name: At least one is needed.
+        birth_date: Needed with a password (a FULL user).
+        password_hash: The old system's hash as stored there: argon2, Django
+            ``pbkdf2_sha256$...``, ``bcrypt$...``/``bcrypt_sha256$...`` or raw bcrypt. With
+            it the user is FULL; without, a GUEST.
+        email_verified: The old system had confirmed the address.
+        profile: Free-form entries of the user's own.
+    """
+
+    email: str = attrs.field(repr=False)
+    given_name: str | None = attrs.field(default=None, repr=False)
+    family_name: str | None = attrs.field(default=None, repr=False)
+    birth_date: date | None = attrs.field(default=None, repr=False)
+    password_hash: str | None = attrs.field(default=None, repr=False)
+    email_verified: bool = False
+    profile: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 class UserService:
@@ -54,6 +82,111 @@ class UserService:
         """
         key = lookup_key(email, allow_special_use=self._s._ctx.allow_special_use_domains)
         return self._s._read(lambda tx: tx.users.get_by_email(key))
+
+    def import_user(self, actor: Actor, record: ImportedUser) -> User:
+        """Bring one user over from the shop's previous system, with its password hash.
+
+        The old hash is kept as it is and verified at sign-in; at the first successful
+        sign-in it is replaced by an argon2id hash, so nobody has to choose a new password.
+
+        Args:
+            actor: Staff (the operator or the system).
+            record: The user's data.
+
+        Raises:
+            NotPermitted: ``actor`` is a user.
+            InvalidValue: ``record`` is not an ImportedUser, or its hash is of an unknown
+                scheme.
+            PasswordSchemeUnavailable: A bcrypt hash without the ``bcrypt`` extra.
+            MissingField: No name, or a password hash without a birth date.
+            InvalidEmail, InvalidName, InvalidBirthDate, InvalidValue: Bad data.
+            EmailTaken: A user with that address exists.
+        """
+        require_staff(actor)
+        user = self._imported(record)
+
+        def work(tx: Transaction) -> User:
+            tx.users.add(user)
+            self._record_import(tx, user, actor)
+            return user
+
+        return self._s._write(work)
+
+    def import_users(self, actor: Actor, records: Iterable[ImportedUser]) -> list[User]:
+        """Bring many users over at once: all of them, or (on any error) none.
+
+        Raises:
+            As :meth:`import_user`, for the first bad record; EmailTaken also for two
+            records with one address.
+        """
+        require_staff(actor)
+        users = [self._imported(record) for record in records]
+
+        def work(tx: Transaction) -> list[User]:
+            tx.users.add_many(users)
+            for user in users:
+                self._record_import(tx, user, actor)
+            return users
+
+        return self._s._write(work)
+
+    def _imported(self, record: ImportedUser) -> User:
+        if not isinstance(record, ImportedUser):
+            raise InvalidValue("Pass an ImportedUser for each user.", field="record")
+        if not isinstance(record.email_verified, bool):
+            raise InvalidValue("email_verified is True or False.", field="email_verified")
+        address = normalise_email(
+            record.email, allow_special_use=self._s._ctx.allow_special_use_domains
+        )
+        given = (
+            None
+            if record.given_name is None
+            else validate_name(record.given_name, field="given_name")
+        )
+        family = (
+            None
+            if record.family_name is None
+            else validate_name(record.family_name, field="family_name")
+        )
+        if given is None and family is None:
+            raise MissingField("An imported user needs a name.", field="given_name")
+        now = self._s._ctx.clock.now()
+        password_hash = (
+            None if record.password_hash is None else check_imported_hash(record.password_hash)
+        )
+        if password_hash is not None and record.birth_date is None:
+            raise MissingField(
+                "A user with a password is a full user and needs a birth date.",
+                field="birth_date",
+            )
+        born = (
+            None
+            if record.birth_date is None
+            else validate_birth_date(record.birth_date, today=now.date())
+        )
+        return User(
+            id=new_id("usr"),
+            tier=UserTier.FULL if password_hash is not None else UserTier.GUEST,
+            email=address,
+            given_name=given,
+            family_name=family,
+            birth_date=born,
+            password_hash=password_hash,
+            email_verified_at=now if record.email_verified else None,
+            profile=validate_profile(record.profile),
+            created_at=now,
+            updated_at=now,
+        )
+
+    def _record_import(self, tx: Transaction, user: User, actor: Actor) -> None:
+        self._s._record(
+            tx,
+            EventKind.USER_CREATED,
+            actor,
+            user_id=user.id,
+            data={"tier": user.tier.value, "source": "import"},
+            new_user=True,
+        )
 
     def update_profile(
         self,
@@ -160,7 +293,15 @@ class UserService:
             )
         # Hash before the unit of work: argon2 must not run while holding a write lock.
         password_hash = (
-            None if password is None else self._s._ctx.hasher.hash(check_password(password))
+            None
+            if password is None
+            else new_password_hash(
+                self._s,
+                password,
+                email=changes.get("email"),
+                given_name=changes.get("given_name"),
+                family_name=changes.get("family_name"),
+            )
         )
 
         def work(tx: Transaction) -> User:
