@@ -173,12 +173,15 @@ def _check_times(value: object, where: str) -> None:
             _check_times(item, where)
 
 
+_RANDOM_FIELDS = frozenset({"password_hash", "session_token", "token_id"})
+"""Salted hashes, session tokens and token ids are random per store: only whether one is
+there is compared."""
+
+
 def _without_hashes(value: Any) -> Any:
-    # Salted hashes differ from store to store (and may leave the output): keep only whether
-    # one is there.
     if isinstance(value, dict):
         return {
-            k: (v is not None if k == "password_hash" else _without_hashes(v))
+            k: (v is not None if k in _RANDOM_FIELDS else _without_hashes(v))
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):

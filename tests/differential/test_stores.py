@@ -16,11 +16,14 @@ longer than their column, B2C with approval and manual numbers, closed.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
 from typing import ClassVar, cast
 
+import argon2
 import attrs
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -42,8 +45,11 @@ from accountkit import (
     DocumentKind,
     FrozenClock,
     GuestSource,
+    ImportedUser,
     Membership,
     MembershipRule,
+    MessageKind,
+    Outbox,
     PurchaseConditions,
     RegistrationAccess,
     RegistrationMode,
@@ -54,7 +60,15 @@ from accountkit import (
 )
 from accountkit.policies import Field
 from tests.differential._harness import START, Kits, Outcome, ShiftingClock
-from tests.helpers import made
+from tests.helpers import BASE_URL, link_token
+
+# PASSWORD as Django's pbkdf2_sha256 (1,000 rounds) and as argon2 with other parameters.
+DJANGO_HASH = "pbkdf2_sha256$1000$saltsalt$" + base64.b64encode(
+    hashlib.pbkdf2_hmac("sha256", b"correct horse battery", b"saltsalt", 1000)
+).decode("ascii")
+ARGON2_HASH = argon2.PasswordHasher(time_cost=2, memory_cost=8, parallelism=1).hash(
+    "correct horse battery"
+)
 
 MACHINE_SETTINGS = settings(
     max_examples=20, stateful_step_count=30, deadline=None, report_multiple_bugs=False
@@ -89,15 +103,19 @@ def channels(rule_: MembershipRule) -> list[SalesChannel]:
     )
     policies = {
         "web": ShopPolicy.b2c_open(),
+        "verify": attrs.evolve(ShopPolicy.b2c_open(), require_email_verification=True),
         "b2b": b2b,
         "approval": approval,
         "closed": ShopPolicy.b2c_closed(),
         "long": long_numbers,
     }
-    return [SalesChannel(name, attrs.evolve(p, membership=rule_)) for name, p in policies.items()]
+    return [
+        SalesChannel(name, attrs.evolve(p, membership=rule_), base_url=BASE_URL)
+        for name, p in policies.items()
+    ]
 
 
-CHANNELS = st.sampled_from(["web", "web", "b2b", "b2b", "approval", "closed", "long"])
+CHANNELS = st.sampled_from(["web", "web", "b2b", "b2b", "approval", "closed", "long", "verify"])
 
 # Ids that no store made: empty, far too long, a NUL, a lone surrogate.
 HOSTILE_IDS = st.sampled_from(["", "x" * LONG, "\x00", "\ud800", "usr_\x00", "cus_\ud800"])
@@ -216,6 +234,9 @@ class DifferentialMachine(RuleBasedStateMachine):
         self.user_ids: dict[str, None] = {}
         self.customer_ids: dict[str, None] = {}
         self.group_ids: dict[str, None] = {}
+        # Session tokens and e-mailed tokens differ per store: one entry maps each kit (by
+        # id) to its own token for the same step.
+        self.sessions: list[dict[int, str]] = []
         self.steps = 0
 
     def teardown(self) -> None:
@@ -261,14 +282,14 @@ class DifferentialMachine(RuleBasedStateMachine):
         """Start with a registered user and a blank one."""
         full = self._made(
             "seed user",
-            lambda kit: made(
+            lambda kit: (
                 kit.registration.register(
                     email="seed@example.com",
                     password=PASSWORD,
                     birth_date=date(1990, 1, 1),
                     given_name="Seed",
                     family_name="User",
-                )
+                ).user
             ),
             self.user_ids,
         )
@@ -316,7 +337,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         """Self-registration through any channel, with any input."""
         made = self._made(
             "register",
-            lambda kit: made(
+            lambda kit: (
                 kit.registration.register(
                     email=email,
                     password=password,
@@ -326,7 +347,7 @@ class DifferentialMachine(RuleBasedStateMachine):
                     company_name=company,
                     profile=profile,
                     channel=channel,
-                )
+                ).user
             ),
             self.user_ids,
         )
@@ -633,6 +654,203 @@ class DifferentialMachine(RuleBasedStateMachine):
         self._each("memberships", lambda kit: kit.customers.memberships(user))
         self._each("context_for", lambda kit: kit.customers.context_for(user))
         self._each("user_history", lambda kit: kit.reports.user_history(user))
+
+    # --- sign-in ----------------------------------------------------------------------------
+
+    def _per_kit(self, result_of: Callable[[AccountKit], str | None]) -> dict[int, str] | None:
+        """One value per kit (a token from its own outbox), or None when a kit has none."""
+        values = {id(kit): result_of(kit) for kit in self.kits.kits.values()}
+        if any(value is None for value in values.values()):
+            assert all(value is None for value in values.values()), "only some stores sent it"
+            return None
+        return cast(dict[int, str], values)
+
+    def _sent(self, kind: MessageKind) -> dict[int, str] | None:
+        """The token of each kit's newest message of ``kind`` sent by the last call."""
+
+        def newest(kit: AccountKit) -> str | None:
+            outbox = cast(Outbox, kit.notifier)
+            messages = outbox.messages
+            outbox.clear()
+            found = [m for m in messages if m.kind is kind and m.link]
+            return link_token(found[-1]) if found else None
+
+        return self._per_kit(newest)
+
+    def _session(self, label: str, call: Callable[[AccountKit], object]) -> None:
+        """Run a sign-in; keep each kit's session token when every store signed in."""
+        tokens: dict[int, str] = {}
+
+        def signing_in(kit: AccountKit) -> object:
+            result = call(kit)
+            token = getattr(result, "session_token", None)
+            if isinstance(token, str):
+                tokens[id(kit)] = token
+            return result
+
+        outcome, _ = self._each(label, signing_in)
+        if outcome[0] == "ok" and len(tokens) == len(self.kits.kits):
+            self.sessions.append(tokens)
+
+    @rule(email=EMAILS, password=PASSWORDS, channel=CHANNELS, client=st.none() | NAMES)
+    def login_with_password(
+        self, email: str, password: str, channel: str, client: str | None
+    ) -> None:
+        """Password sign-in with any input; the limiter counts alike on every store."""
+        self._session(
+            "login_with_password",
+            lambda kit: kit.auth.login_with_password(
+                email, password, client=client, channel=channel
+            ),
+        )
+
+    @rule(data=st.data(), logout=st.booleans())
+    def use_session(self, data: st.DataObject, logout: bool) -> None:
+        """authenticate (or logout) a session every store handed out."""
+        if not self.sessions:
+            return
+        tokens = data.draw(st.sampled_from(self.sessions), label="session")
+        if logout:
+            self._each("logout", lambda kit: kit.auth.logout(tokens[id(kit)]))
+        else:
+            self._each("authenticate", lambda kit: kit.auth.authenticate(tokens[id(kit)]))
+
+    @rule(token=st.sampled_from(["", "x" * LONG, "a.b", "\x00", "\ud800"]))
+    def authenticate_hostile(self, token: str) -> None:
+        """A forged session token is SessionInvalid on every store."""
+        self._each("authenticate hostile", lambda kit: kit.auth.authenticate(token))
+
+    @rule(email=EMAILS, right=st.booleans(), typed=st.sampled_from(["", "12345", "abcdef"]))
+    def login_code(self, email: str, right: bool, typed: str) -> None:
+        """Ask for a code and use it (the right one, or a wrong one)."""
+        self._each("request_login_code", lambda kit: kit.auth.request_login_code(email))
+        codes: dict[int, str] = {}
+        for kit in self.kits.kits.values():
+            outbox = cast(Outbox, kit.notifier)
+            sent = [m.code for m in outbox.messages if m.kind is MessageKind.LOGIN_CODE]
+            outbox.clear()
+            codes[id(kit)] = (sent[-1] or typed) if sent and right else typed
+        self._session(
+            "login_with_code", lambda kit: kit.auth.login_with_code(email, codes[id(kit)])
+        )
+
+    @rule(email=EMAILS, password=PASSWORDS, tamper=st.booleans(), twice=st.booleans())
+    def reset_password(self, email: str, password: str, tamper: bool, twice: bool) -> None:
+        """Ask for a reset and use the link (or a tampered one), maybe twice."""
+        self._each("request_password_reset", lambda kit: kit.auth.request_password_reset(email))
+        tokens = self._sent(MessageKind.PASSWORD_RESET)
+        if tokens is None:
+            return
+        if tamper:
+            tokens = {k: v[:-2] + "AA" for k, v in tokens.items()}
+        for _ in range(2 if twice else 1):
+            self._session(
+                "reset_password", lambda kit: kit.auth.reset_password(tokens[id(kit)], password)
+            )
+
+    @rule(email=EMAILS, password=PASSWORDS, born=BIRTH_DATES)
+    def upgrade_guest(self, email: str, password: str, born: date) -> None:
+        """A guest asks for a reset, gets the UPGRADE link and becomes FULL."""
+        self._each("request upgrade", lambda kit: kit.auth.request_password_reset(email))
+        tokens = self._sent(MessageKind.UPGRADE)
+        if tokens is not None:
+            self._session(
+                "upgrade_guest",
+                lambda kit: kit.registration.upgrade_guest(
+                    tokens[id(kit)], password=password, birth_date=born
+                ),
+            )
+
+    @rule(user=users | HOSTILE_IDS, card=st.booleans())
+    def login_link(self, user: str, card: bool) -> None:
+        """A login link (or a year-long card) for a user, used to sign in."""
+        links: dict[int, str] = {}
+
+        def link(kit: AccountKit) -> object:
+            made_link = kit.auth.login_link(user, max_age=timedelta(days=365) if card else None)
+            links[id(kit)] = made_link
+            return None
+
+        outcome, _ = self._each("login_link", link)
+        if outcome[0] == "ok":
+            self._session(
+                "login_with_token",
+                lambda kit: kit.auth.login_with_token(links[id(kit)].rsplit("=", 1)[1]),
+            )
+
+    @rule(email=EMAILS)
+    def request_login_link(self, email: str) -> None:
+        """The e-mailed login link signs in."""
+        self._each("request_login_link", lambda kit: kit.auth.request_login_link(email))
+        tokens = self._sent(MessageKind.LOGIN_LINK)
+        if tokens is not None:
+            self._session(
+                "login_with_token", lambda kit: kit.auth.login_with_token(tokens[id(kit)])
+            )
+
+    @rule(user=users, current=PASSWORDS, new=PASSWORDS)
+    def change_password(self, user: str, current: str, new: str) -> None:
+        """Change a password (needs the current one)."""
+        self._session(
+            "change_password",
+            lambda kit: kit.auth.change_password(user, current_password=current, new_password=new),
+        )
+
+    @rule(user=users | HOSTILE_IDS, actor=OPERATORS, by_self=st.booleans())
+    def revoke_tokens(self, user: str, actor: Actor, by_self: bool) -> None:
+        """Sign out everywhere."""
+        self._each(
+            "revoke_tokens",
+            lambda kit: kit.auth.revoke_tokens(Actor.user(user) if by_self else actor, user),
+        )
+
+    @rule(user=users, email=EMAILS, password=st.none() | PASSWORDS)
+    def change_email(self, user: str, email: str, password: str | None) -> None:
+        """Ask for an e-mail change and confirm it with the link."""
+        self._each(
+            "request_email_change",
+            lambda kit: kit.auth.request_email_change(user, email, current_password=password),
+        )
+        tokens = self._sent(MessageKind.EMAIL_CHANGE)
+        if tokens is not None:
+            self._session(
+                "confirm_email_change",
+                lambda kit: kit.auth.confirm_email_change(tokens[id(kit)]),
+            )
+
+    @rule(email=EMAILS, resend=st.booleans())
+    def verify_email(self, email: str, resend: bool) -> None:
+        """Ask for a verification link (again) and use it."""
+        if resend:
+            self._each(
+                "resend_verification",
+                lambda kit: kit.auth.resend_verification(email, channel="verify"),
+            )
+        tokens = self._sent(MessageKind.EMAIL_VERIFICATION)
+        if tokens is not None:
+            self._each("verify_email", lambda kit: kit.auth.verify_email(tokens[id(kit)]))
+
+    @rule(
+        actor=OPERATORS,
+        email=EMAILS,
+        given=OPTIONAL_NAMES,
+        born=st.none() | BIRTH_DATES,
+        scheme=st.sampled_from(["none", "django", "argon2", "bad"]),
+    )
+    def import_user(
+        self, actor: Actor, email: str, given: str | None, born: date | None, scheme: str
+    ) -> None:
+        """Bring a user over with a legacy hash (or a bad one)."""
+        hashes = {
+            "none": None,
+            "django": DJANGO_HASH,
+            "argon2": ARGON2_HASH,
+            "bad": "md5$x$y",
+        }
+        record = ImportedUser(
+            email=email, given_name=given, birth_date=born, password_hash=hashes[scheme]
+        )
+        self._made("import_user", lambda kit: kit.users.import_user(actor, record), self.user_ids)
 
     # --- everything at once -----------------------------------------------------------------
 
