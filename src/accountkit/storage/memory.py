@@ -35,7 +35,6 @@ from accountkit.errors import (
     CustomerNumberTaken,
     EmailTaken,
     GroupNotFound,
-    InvalidValue,
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
@@ -43,6 +42,7 @@ from accountkit.errors import (
     StoreClosed,
     UserNotFound,
 )
+from accountkit.storage._checks import check_attempt_key
 
 __all__ = ["MemoryStore"]
 
@@ -465,13 +465,6 @@ class _LoginCodes:
             return False
         self._j.delete(self._d.login_codes, user_id)
         return True
-
-
-def check_attempt_key(key: object) -> str:
-    """Refuse an attempt key that the SQL column could not hold (both stores call it)."""
-    if not isinstance(key, str) or not key.isascii() or not 0 < len(key) <= 128:
-        raise InvalidValue("An attempt key is 1 to 128 ASCII characters (a digest).", field="key")
-    return key
 
 
 class _Attempts:
