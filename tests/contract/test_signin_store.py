@@ -782,3 +782,116 @@ def test_signin_lookups_by_keys_that_cannot_be_stored_find_nothing(store: Store,
         assert tx.login_codes.take(world.user.id, key) is False
         tx.attempts.clear(key)
     assert _snapshot(store, world) == before
+
+
+# --- values no store could keep --------------------------------------------------------------
+
+Write = Callable[[Transaction, str, Any], object]
+Read = Callable[[Transaction, str, str], object]
+
+
+def _code_field(tx: Transaction, user_id: str, name: str) -> object:
+    code = tx.login_codes.get(user_id)
+    return None if code is None else getattr(code, name)
+
+
+def _token_field(tx: Transaction, user_id: str, purpose: str, name: str) -> object:
+    token = tx.tokens.current(user_id, purpose)
+    return None if token is None else getattr(token, name)
+
+
+LIMITED: dict[str, tuple[Write, Read, int]] = {
+    "session id": (
+        lambda tx, u, v: tx.sessions.add(make_session(u, id=v)),
+        lambda tx, u, v: [s.id for s in tx.sessions.for_user(u)],
+        64,
+    ),
+    "code id": (
+        lambda tx, u, v: tx.login_codes.put(make_code(u, id=v)),
+        lambda tx, u, v: [_code_field(tx, u, "id")],
+        64,
+    ),
+    "code hash": (
+        lambda tx, u, v: tx.login_codes.put(make_code(u, code_hash=v)),
+        lambda tx, u, v: [_code_field(tx, u, "code_hash")],
+        128,
+    ),
+    "token id": (
+        lambda tx, u, v: tx.tokens.issue(v, user_id=u, purpose="login", at=at(1)),
+        lambda tx, u, v: [_token_field(tx, u, "login", "token_id")],
+        128,
+    ),
+    "purpose": (
+        lambda tx, u, v: tx.tokens.issue(uid("tok"), user_id=u, purpose=v, at=at(1)),
+        lambda tx, u, v: [_token_field(tx, u, v, "purpose")],
+        32,
+    ),
+}
+
+
+def _issue_with_note(tx: Transaction, user_id: str, note: Any) -> None:
+    tx.tokens.issue(uid("tok"), user_id=user_id, purpose="login", at=at(1), note=note)
+
+
+BAD_TEXT = {"NUL": "x\x00y", "surrogate": "x\ud800y", "not text": 42}
+
+
+def _signin_rows(store: Store, user_id: str) -> tuple[object, ...]:
+    with store.transaction(readonly=True) as tx:
+        return (
+            list(tx.sessions.for_user(user_id)),
+            tx.login_codes.get(user_id),
+            tx.tokens.current(user_id, "login"),
+        )
+
+
+@pytest.mark.parametrize("what", list(LIMITED), ids=list(LIMITED))
+def test_values_up_to_their_column_limit_are_kept(store: Store, what: str) -> None:
+    """An id, hash or purpose of exactly its limit in characters is stored and read back."""
+    write, read, limit = LIMITED[what]
+    user = add_user(store)
+    value = (uid("v") * 8)[:limit]
+    in_tx(store, lambda tx: write(tx, user.id, value))
+    assert in_tx(store, lambda tx: read(tx, user.id, value)) == [value]
+
+
+@pytest.mark.parametrize(
+    ("write", "value"),
+    [
+        *(
+            pytest.param(w, "v" * (limit + 1), id=f"{what} too long")
+            for what, (w, _, limit) in LIMITED.items()
+        ),
+        *(
+            pytest.param(w, bad, id=f"{what} {name}")
+            for what, (w, _, _) in LIMITED.items()
+            for name, bad in BAD_TEXT.items()
+        ),
+        *(pytest.param(_issue_with_note, bad, id=f"note {name}") for name, bad in BAD_TEXT.items()),
+    ],
+)
+def test_values_no_store_can_keep_are_refused_alike(store: Store, write: Write, value: Any) -> None:
+    """A value longer than its column, or with a NUL, a lone surrogate, or not text, raises
+    InvalidValue on every store before anything is written; the unit goes on."""
+    user = add_user(store)
+    kept = make_session(user.id)
+    with store.transaction() as tx:
+        with pytest.raises(InvalidValue) as caught:
+            write(tx, user.id, value)
+        assert caught.value.code == "invalid_value"
+        tx.sessions.add(kept)
+    assert _signin_rows(store, user.id) == ([kept], None, None)
+
+
+@pytest.mark.parametrize("user_id", ["u" * 65, "usr_\x00", "usr_\udfff"], ids=repr)
+@pytest.mark.parametrize(
+    "write",
+    [LIMITED["session id"][0], LIMITED["code id"][0], LIMITED["token id"][0]],
+    ids=["session", "code", "token"],
+)
+def test_a_user_id_no_user_can_have_is_an_unknown_user(
+    store: Store, write: Write, user_id: str
+) -> None:
+    """Sessions, codes and tokens of an id that no users row could hold raise UserNotFound."""
+    with pytest.raises(UserNotFound), store.transaction() as tx:
+        write(tx, user_id, uid("v"))

@@ -4,10 +4,50 @@ from __future__ import annotations
 
 from accountkit.errors import InvalidValue
 
-__all__ = ["MAX_ATTEMPT_KEY_LENGTH", "check_attempt_key"]
+__all__ = [
+    "MAX_ATTEMPT_KEY_LENGTH",
+    "MAX_CODE_HASH_LENGTH",
+    "MAX_PURPOSE_LENGTH",
+    "MAX_SIGNIN_ID_LENGTH",
+    "MAX_TOKEN_ID_LENGTH",
+    "check_attempt_key",
+    "check_stored_text",
+]
 
 MAX_ATTEMPT_KEY_LENGTH = 128
 """Longest attempt key (``attempts.key``)."""
+MAX_SIGNIN_ID_LENGTH = 64
+"""Longest session id and login code id (``sessions.id``, ``login_codes.id``)."""
+MAX_CODE_HASH_LENGTH = 128
+"""Longest login code hash (``login_codes.code_hash``)."""
+MAX_TOKEN_ID_LENGTH = 128
+"""Longest one-time token id (``issued_tokens.token_id``, as ``used_tokens.token_id``)."""
+MAX_PURPOSE_LENGTH = 32
+"""Longest token purpose (``issued_tokens.purpose``, as ``used_tokens.purpose``)."""
+
+
+def check_stored_text(value: object, *, field: str, limit: int | None) -> str:
+    """Return ``value`` if every store can keep it: text without NUL or lone surrogates, of
+    at most ``limit`` characters (no limit for ``None``).
+
+    PostgreSQL alone refuses a NUL, SQLite alone a lone surrogate, and PostgreSQL alone a
+    value longer than its column; checked here, such a value is refused alike everywhere.
+
+    Raises:
+        InvalidValue: ``value`` breaks one of those rules; ``field`` names it.
+    """
+    if not isinstance(value, str) or "\x00" in value:
+        raise InvalidValue(f"The {field} is text without NUL characters.", field=field)
+    if limit is not None and len(value) > limit:
+        raise InvalidValue(f"The {field} is at most {limit} characters.", field=field)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidValue(
+                f"The {field} holds a lone surrogate, which no store can keep.", field=field
+            ) from None
+    return value
 
 
 def check_attempt_key(key: object) -> str:

@@ -42,7 +42,14 @@ from accountkit.errors import (
     StoreClosed,
     UserNotFound,
 )
-from accountkit.storage._checks import check_attempt_key
+from accountkit.storage._checks import (
+    MAX_CODE_HASH_LENGTH,
+    MAX_PURPOSE_LENGTH,
+    MAX_SIGNIN_ID_LENGTH,
+    MAX_TOKEN_ID_LENGTH,
+    check_attempt_key,
+    check_stored_text,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -381,6 +388,10 @@ class _Tokens:
         note: str | None = None,
     ) -> None:
         self._j._check()
+        check_stored_text(token_id, field="token_id", limit=MAX_TOKEN_ID_LENGTH)
+        check_stored_text(purpose, field="purpose", limit=MAX_PURPOSE_LENGTH)
+        if note is not None:
+            check_stored_text(note, field="note", limit=None)
         _require_user(self._d, user_id)
         record = IssuedToken(
             token_id=token_id, user_id=user_id, purpose=purpose, issued_at=at, note=note
@@ -403,6 +414,7 @@ class _Sessions:
 
     def add(self, session: Session) -> Session:
         self._j._check()
+        check_stored_text(session.id, field="session_id", limit=MAX_SIGNIN_ID_LENGTH)
         _require_user(self._d, session.user_id)
         if session.id in self._d.sessions:
             raise ConflictError("A session with this id exists.")
@@ -444,6 +456,8 @@ class _LoginCodes:
 
     def put(self, code: LoginCode) -> None:
         self._j._check()
+        check_stored_text(code.id, field="code_id", limit=MAX_SIGNIN_ID_LENGTH)
+        check_stored_text(code.code_hash, field="code_hash", limit=MAX_CODE_HASH_LENGTH)
         _require_user(self._d, code.user_id)
         self._j.put(self._d.login_codes, code.user_id, code)
 

@@ -87,7 +87,14 @@ from accountkit.errors import (
     UserNotFound,
 )
 from accountkit.storage import _migrate
-from accountkit.storage._checks import check_attempt_key
+from accountkit.storage._checks import (
+    MAX_CODE_HASH_LENGTH,
+    MAX_PURPOSE_LENGTH,
+    MAX_SIGNIN_ID_LENGTH,
+    MAX_TOKEN_ID_LENGTH,
+    check_attempt_key,
+    check_stored_text,
+)
 from accountkit.storage._schema import HEAD_REVISION, Tables, build_tables
 from accountkit.storage._sqltypes import UtcDateTime
 
@@ -1085,6 +1092,11 @@ class _Tokens(_Repo):
         note: str | None = None,
     ) -> None:
         self._writing()
+        check_stored_text(token_id, field="token_id", limit=MAX_TOKEN_ID_LENGTH)
+        check_stored_text(purpose, field="purpose", limit=MAX_PURPOSE_LENGTH)
+        if note is not None:
+            check_stored_text(note, field="note", limit=None)
+        _require_storable_user(user_id)
         values = {
             "token_id": token_id,
             "user_id": user_id,
@@ -1105,11 +1117,21 @@ class _Tokens(_Repo):
 
 
 _SESSION_WIDTH = len(SESSION_COLUMNS)
+_USER_ID_LENGTH = 64
+"""``users.id``: a longer id names no user (PostgreSQL would refuse to bind it)."""
+
+
+def _require_storable_user(user_id: object) -> None:
+    """An id that no users row can hold names no user, as in MemoryStore: UserNotFound."""
+    if not _bindable(user_id) or len(str(user_id)) > _USER_ID_LENGTH:
+        raise UserNotFound()
 
 
 class _Sessions(_Repo):
     def add(self, session: Session) -> Session:
         self._writing()
+        check_stored_text(session.id, field="session_id", limit=MAX_SIGNIN_ID_LENGTH)
+        _require_storable_user(session.user_id)
         try:
             self._x.run("session_insert", _session_values(session))
         except sa.exc.IntegrityError as exc:
@@ -1153,6 +1175,9 @@ class _Sessions(_Repo):
 class _LoginCodes(_Repo):
     def put(self, code: LoginCode) -> None:
         self._writing()
+        check_stored_text(code.id, field="code_id", limit=MAX_SIGNIN_ID_LENGTH)
+        check_stored_text(code.code_hash, field="code_hash", limit=MAX_CODE_HASH_LENGTH)
+        _require_storable_user(code.user_id)
         values = {
             "id": code.id,
             "user_id": code.user_id,
