@@ -399,6 +399,15 @@ def test_windows_follow_the_rule_for_any_failure_times(
     assert _window(store, key) == expected
 
 
+def test_a_window_too_long_to_reckon_never_ends(store: Store) -> None:
+    """With the longest timedelta as the window, later failures count in the first window
+    on every store (no overflow)."""
+    key = uid("k")
+    _fail(store, key, at(0), timedelta.max)
+    later = _fail(store, key, at(86_400 * 365 * 100), timedelta.max)
+    assert later == AttemptWindow(key=key, started_at=at(0), failures=2)
+
+
 def test_keys_count_apart(store: Store) -> None:
     """Failures under one key do not count under another."""
     one, two = uid("k"), uid("k")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from accountkit.errors import InvalidValue
 
 __all__ = [
@@ -12,6 +14,7 @@ __all__ = [
     "MAX_TOKEN_ID_LENGTH",
     "check_attempt_key",
     "check_stored_text",
+    "window_cutoff",
 ]
 
 MAX_ATTEMPT_KEY_LENGTH = 128
@@ -70,3 +73,16 @@ def check_attempt_key(key: object) -> str:
             "An attempt key is 1 to 128 ASCII characters without NUL (a digest).", field="key"
         )
     return key
+
+
+def window_cutoff(at: datetime, window: timedelta) -> datetime | None:
+    """The latest start of an attempt window that has ended at ``at``: ``at - window``.
+
+    A window that started at or before it has ended (``at >= started_at + window``, with no
+    sum that could overflow). ``None`` when no window can have ended: ``window`` reaches back
+    beyond the first representable time.
+    """
+    try:
+        return at - window
+    except OverflowError:
+        return None if window > timedelta(0) else datetime.max.replace(tzinfo=UTC)

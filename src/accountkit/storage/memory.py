@@ -49,6 +49,7 @@ from accountkit.storage._checks import (
     MAX_TOKEN_ID_LENGTH,
     check_attempt_key,
     check_stored_text,
+    window_cutoff,
 )
 
 __all__ = ["MemoryStore"]
@@ -492,7 +493,8 @@ class _Attempts:
         self._j._check()
         check_attempt_key(key)
         current = self._d.attempts.get(key)
-        if current is None or at >= current.started_at + window:
+        cutoff = window_cutoff(at, window)
+        if current is None or (cutoff is not None and current.started_at <= cutoff):
             new = AttemptWindow(key=key, started_at=at, failures=1)
         else:
             new = attrs.evolve(current, failures=current.failures + 1)

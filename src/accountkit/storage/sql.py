@@ -94,6 +94,7 @@ from accountkit.storage._checks import (
     MAX_TOKEN_ID_LENGTH,
     check_attempt_key,
     check_stored_text,
+    window_cutoff,
 )
 from accountkit.storage._schema import HEAD_REVISION, Tables, build_tables
 from accountkit.storage._sqltypes import UtcDateTime
@@ -675,9 +676,10 @@ class _Statements:
         a = t.attempts
         self.attempt = _select(a, ATTEMPT_COLUMNS).where(a.c.key == bindparam("b_key"))
         # One statement, so that concurrent failures (also the first ones, racing to insert
-        # the key) each count. A window that ended (its start at or before ``at - window``)
-        # starts again at ``at`` with one failure; SET reads the row as it was, in both
-        # databases, so both CASEs test the old start.
+        # the key) each count. A window that ended (its start at or before ``at - window``;
+        # NULL, so never, when that is before the first representable time) starts again at
+        # ``at`` with one failure; SET reads the row as it was, in both databases, so both
+        # CASEs test the old start.
         attempt_insert = insert(a)
         ended = a.c.started_at <= bindparam("b_ended", type_=UtcDateTime)
         self.attempt_failure = attempt_insert.on_conflict_do_update(
@@ -1221,7 +1223,8 @@ class _Attempts(_Repo):
     def add_failure(self, key: str, *, at: datetime, window: timedelta) -> AttemptWindow:
         self._writing()
         check_attempt_key(key)
-        params = {"key": key, "started_at": at, "failures": 1, "b_ended": at - window}
+        cutoff = window_cutoff(at, window)
+        params = {"key": key, "started_at": at, "failures": 1, "b_ended": cutoff}
         row = self._x.first("attempt_failure", params)
         assert row is not None  # an upsert with RETURNING always returns its row
         return _attempt(row)
