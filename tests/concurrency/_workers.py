@@ -34,7 +34,7 @@ from accountkit import (
 from accountkit.storage import SqlStore
 from accountkit.testing import CheapPasswordHasher
 from tests.contract.factories import make_user
-from tests.helpers import made
+from tests.helpers import BASE_URL, made
 
 SECRET = "test-secret-key-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
@@ -112,7 +112,7 @@ def open_kit(store: SqlStore, policy: ShopPolicy) -> AccountKit:
     return AccountKit(
         store=store,
         secret_keys=[SECRET],
-        channels=[SalesChannel("web", policy)],
+        channels=[SalesChannel("web", policy, base_url=BASE_URL)],
         password_hasher=CheapPasswordHasher(),
     )
 
@@ -150,6 +150,21 @@ def _redeem(kit: AccountKit, index: int, arg: str) -> str:
             arg, user_id=f"usr_worker{index}", purpose="password_reset", at=datetime.now(UTC)
         )
     return str(used)
+
+
+def _reset_password(kit: AccountKit, index: int, arg: str) -> str:
+    """Redeem one PASSWORD_RESET token through the service, with this worker's password."""
+    return kit.auth.reset_password(arg, f"worker {index} new passphrase").user.id
+
+
+def _upgrade_guest(kit: AccountKit, index: int, arg: str) -> str:
+    return kit.registration.upgrade_guest(
+        arg, password=f"worker {index} new passphrase", birth_date=date(1990, 5, 17)
+    ).user.tier.value
+
+
+def _confirm_email_change(kit: AccountKit, index: int, arg: str) -> str:
+    return str(kit.auth.confirm_email_change(arg).user.email)
 
 
 def _join(kit: AccountKit, index: int, arg: str) -> str:
@@ -250,6 +265,9 @@ ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], Sho
     "attempt_failure": (_attempt_failure, ShopPolicy.b2c_open),
     "code_failure": (_code_failure, ShopPolicy.b2c_open),
     "take_code": (_take_code, ShopPolicy.b2c_open),
+    "reset_password": (_reset_password, ShopPolicy.b2c_open),
+    "upgrade_guest": (_upgrade_guest, ShopPolicy.b2c_open),
+    "confirm_email_change": (_confirm_email_change, ShopPolicy.b2c_open),
     "assign": (_assign, ShopPolicy.b2c_open),
     "create_customer": (_create_customer, numbered_policy),
     "claim_number": (_claim_number, numbered_policy),
