@@ -390,12 +390,20 @@ class TokenCodec:
             user: User | None = user_lookup
         else:
             user = user_lookup(user_id)
-        if user is None or user.id != user_id:
-            raise TokenRevoked()
-        if not any(
-            hmac.compare_digest(fingerprint, self._fingerprint(key, user_id, user.security_version))
-            for key in self._keys
+        if (
+            user is None
+            or user.id != user_id
+            or not any(
+                hmac.compare_digest(
+                    fingerprint, self._fingerprint(key, user_id, user.security_version)
+                )
+                for key in self._keys
+            )
         ):
+            # Asked again: a redemption that committed after the first question (it changed
+            # the user in the same unit) makes this token used, not revoked.
+            if is_used is not None and PURPOSE_RULES[chosen].one_time and is_used(token_id):
+                raise TokenUsed()
             raise TokenRevoked()
         return TokenClaims(
             token_id=token_id,

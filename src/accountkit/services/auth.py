@@ -601,11 +601,18 @@ class AuthService:
         """The user of a one-time token that could be redeemed now (read only)."""
 
         def work(tx: Transaction) -> User:
+            seen: list[User] = []
+
+            def lookup(user_id: str) -> User | None:
+                user = tx.users.get(user_id)
+                seen.extend([user] if user is not None else [])
+                return user
+
             claims = self._s._ctx.tokens.inspect(
-                token, purpose, user_lookup=tx.users.get, is_used=tx.tokens.is_used
+                token, purpose, user_lookup=lookup, is_used=tx.tokens.is_used
             )
             check_current(tx, claims)
-            return load_user(tx, claims.user_id)
+            return seen[0]
 
         return self._s._read(work)
 
@@ -748,7 +755,9 @@ class AuthService:
                 user_lookup=tx.users.get,
                 is_used=tx.tokens.is_used,
             )
-            issued = check_current(tx, claims)
+            # Redeem first: a concurrent redemption of the same link is TokenUsed here, not
+            # EmailTaken by its own change. An error below rolls the redemption back.
+            issued = redeem(self._s, tx, claims)
             user = load_user(tx, claims.user_id)
             require_may_sign_in(user)
             address = issued.note
@@ -758,7 +767,6 @@ class AuthService:
                 raise EmailTaken(
                     "Another account has taken this address since you asked; choose another."
                 )
-            redeem(self._s, tx, claims)
             old = message(self._s, MessageKind.EMAIL_CHANGED, user)
             changed = self._s._save_user(
                 tx,

@@ -438,10 +438,19 @@ class RegistrationService:
         codec = self._s._ctx.tokens
 
         def peek(tx: Transaction) -> User:
-            claims = codec.inspect(
-                token, TokenPurpose.UPGRADE, user_lookup=tx.users.get, is_used=tx.tokens.is_used
+            # The user the token was checked against: a second read could already see a
+            # concurrent redemption's upgrade, and answer WrongTier instead of TokenUsed.
+            seen: list[User] = []
+
+            def lookup(user_id: str) -> User | None:
+                user = tx.users.get(user_id)
+                seen.extend([user] if user is not None else [])
+                return user
+
+            codec.inspect(
+                token, TokenPurpose.UPGRADE, user_lookup=lookup, is_used=tx.tokens.is_used
             )
-            return load_user(tx, claims.user_id)
+            return seen[0]
 
         guest = self._s._read(peek)
         if guest.tier is not UserTier.GUEST:
