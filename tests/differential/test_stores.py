@@ -761,6 +761,30 @@ class DifferentialMachine(RuleBasedStateMachine):
                 ),
             )
 
+    @rule(user=users | HOSTILE_IDS, password=PASSWORDS, inspect=st.booleans())
+    def upgrade_link(self, user: str, password: str, inspect: bool) -> None:
+        """The shop's own upgrade link for a guest, checked and redeemed."""
+        links: dict[int, str] = {}
+
+        def link(kit: AccountKit) -> object:
+            links[id(kit)] = kit.auth.upgrade_link(user)
+            return None
+
+        outcome, _ = self._each("upgrade_link", link)
+        if outcome[0] != "ok":
+            return
+        if inspect:
+            self._each(
+                "inspect_token",
+                lambda kit: kit.auth.inspect_token(links[id(kit)].rsplit("=", 1)[1], "upgrade"),
+            )
+        self._session(
+            "upgrade_guest",
+            lambda kit: kit.registration.upgrade_guest(
+                links[id(kit)].rsplit("=", 1)[1], password=password, birth_date=date(1990, 5, 17)
+            ),
+        )
+
     @rule(user=users | HOSTILE_IDS, card=st.booleans())
     def login_link(self, user: str, card: bool) -> None:
         """A login link (or a year-long card) for a user, used to sign in."""

@@ -223,7 +223,9 @@ def test_no_token_code_or_password_reaches_a_log_record_or_repr(
     """Run every flow with all loggers at DEBUG; no secret appears in any record."""
     caplog.set_level(logging.DEBUG)
     user = made(register(kit))  # type: ignore[arg-type]
-    secrets: list[str] = [PASSWORD]
+    stored_hash = kit.users.get(user.id).password_hash
+    assert stored_hash is not None
+    secrets: list[str] = [PASSWORD, stored_hash]
     signed = kit.auth.login_with_password("ada@example.com", PASSWORD)
     secrets.append(signed.session_token)
     kit.auth.request_login_code("ada@example.com")

@@ -21,6 +21,7 @@ from accountkit.errors import (
     TokenUsed,
     TokenWrongPurpose,
     UserDisabled,
+    WrongTier,
 )
 from accountkit.security import TokenPurpose
 from tests.conftest import KitFactory
@@ -299,3 +300,52 @@ def test_a_guest_asking_for_a_reset_gets_the_upgrade_link(kit: AccountKit) -> No
     assert signed.user.tier is UserTier.FULL
     with pytest.raises(TokenUsed):
         kit.registration.upgrade_guest(token, password=PASSWORD, birth_date=BORN)
+
+
+# --- upgrade links and codes for a guest ------------------------------------------------------
+
+
+def test_an_upgrade_link_made_by_the_shop_upgrades_the_guest_once(kit: AccountKit) -> None:
+    """upgrade_link for a guest; the newest kills the one before; redeemed once."""
+    gus = kit.registration.register_guest(email="gus@example.com", given_name="Gus")
+    assert gus is not None
+    older = token_of(kit.auth.upgrade_link(gus.id))
+    newer = token_of(kit.auth.upgrade_link(gus.id, base_url="https://shop.example/receipt"))
+    with pytest.raises(TokenRevoked):
+        kit.registration.upgrade_guest(older, password=PASSWORD, birth_date=BORN)
+    assert kit.registration.upgrade_guest(newer, password=PASSWORD, birth_date=BORN).user.tier
+    with pytest.raises(TokenUsed):
+        kit.registration.upgrade_guest(newer, password=PASSWORD, birth_date=BORN)
+
+
+def test_only_a_guest_gets_an_upgrade_link(kit: AccountKit) -> None:
+    """A full or blank user: WrongTier."""
+    user_id = full(kit)
+    blank = kit.registration.create_blank(OPERATOR)
+    for uid in (user_id, blank.id):
+        with pytest.raises(WrongTier):
+            kit.auth.upgrade_link(uid)
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) not installed")
+def test_upgrade_qr_png_decodes_to_a_working_upgrade_link(kit: AccountKit, tmp_path: Path) -> None:
+    """zbarimg reads the upgrade link back, and it upgrades the guest."""
+    gus = kit.registration.register_guest(email="gus@example.com", given_name="Gus")
+    assert gus is not None
+    path = tmp_path / "receipt.png"
+    path.write_bytes(kit.auth.upgrade_qr(gus.id, format="png"))
+    out = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    signed = kit.registration.upgrade_guest(token_of(out), password=PASSWORD, birth_date=BORN)
+    assert signed.user.tier is UserTier.FULL
+
+
+def test_a_bad_qr_argument_kills_no_earlier_upgrade_link(kit: AccountKit) -> None:
+    """upgrade_qr refuses a bad scale before it records a new link."""
+    gus = kit.registration.register_guest(email="gus@example.com", given_name="Gus")
+    assert gus is not None
+    token = token_of(kit.auth.upgrade_link(gus.id))
+    with pytest.raises(InvalidValue):
+        kit.auth.upgrade_qr(gus.id, scale=0)
+    kit.registration.upgrade_guest(token, password=PASSWORD, birth_date=BORN)

@@ -24,6 +24,7 @@ from accountkit.errors import (
     PasswordTooShort,
     SessionRevoked,
     TooManyAttempts,
+    UnsafePasswordHash,
     UserDisabled,
     WrongTier,
 )
@@ -429,3 +430,20 @@ class _NoLimit:
 
     def succeeded(self, **_: object) -> None:
         return None
+
+
+def test_a_stored_hash_with_absurd_parameters_is_refused_without_hashing(
+    kit: AccountKit, hasher: CheapPasswordHasher
+) -> None:
+    """m = 2 GiB in a stored hash: UnsafePasswordHash, and nothing is computed."""
+    absurd = "$argon2id$v=19$m=2097152,t=3,p=4$c2FsdHNhbHRzYWx0c2FsdA$" + "A" * 43
+    kit.users.import_user(
+        OPERATOR,
+        ImportedUser(
+            email="odd@example.com", given_name="Odd", birth_date=BORN, password_hash=absurd
+        ),
+    )
+    before = hasher.computations
+    with pytest.raises(UnsafePasswordHash):
+        kit.auth.login_with_password("odd@example.com", PASSWORD)
+    assert hasher.computations == before

@@ -45,7 +45,7 @@ from accountkit.notify import Message, MessageKind
 from accountkit.policies import SalesChannel
 from accountkit.security import qr
 from accountkit.security.passwords import MAX_PASSWORD_LENGTH, normalise_password
-from accountkit.security.tokens import TokenClaims, TokenPurpose, build_link
+from accountkit.security.tokens import TokenClaims, TokenPurpose, build_link, new_token_id
 from accountkit.services._base import Service, load_user, require_self_or_staff
 from accountkit.services._signin import (
     SignIn,
@@ -425,6 +425,68 @@ class AuthService:
             As :meth:`login_link`; InvalidValue for a bad ``format`` or ``scale``.
         """
         link = self.login_link(user_id, base_url=base_url, max_age=max_age, channel=channel)
+        return qr.render(link, format, scale=scale)
+
+    def upgrade_link(
+        self, user_id: str, *, base_url: str | None = None, channel: str | None = None
+    ) -> str:
+        """Return an UPGRADE link for a guest (14 days, once), for a page or a printed
+        receipt of the shop's own; ``upgrade_guest`` redeems it. It kills the upgrade link
+        sent before. Whoever holds it can make the account full, so hand it only to the
+        guest (the e-mailed way is ``request_password_reset``, which sends one).
+
+        Raises:
+            UserNotFound, UserDisabled, AwaitingApproval.
+            WrongTier: The user is not a guest.
+            InvalidPolicy: No ``base_url`` given and the channel has none.
+            InvalidValue: A bad ``base_url``.
+        """
+        ch = self._s._channel(channel)
+        url = base_url if base_url is not None else _channel_base(ch)
+
+        def work(tx: Transaction) -> str:
+            user = load_user(tx, user_id)
+            require_may_sign_in(user)
+            if user.tier is not UserTier.GUEST:
+                raise WrongTier("Only a guest gets an upgrade link.")
+            token_id = new_token_id()
+            token = self._s._ctx.tokens.issue(user, TokenPurpose.UPGRADE, token_id=token_id)
+            tx.tokens.issue(
+                token_id,
+                user_id=user.id,
+                purpose=TokenPurpose.UPGRADE.value,
+                at=self._s._ctx.clock.now(),
+            )
+            return build_link(url, token)
+
+        return self._s._write(work)
+
+    def upgrade_qr(
+        self,
+        user_id: str,
+        *,
+        base_url: str | None = None,
+        format: Literal["svg", "png"] = "svg",
+        scale: int = 4,
+        channel: str | None = None,
+    ) -> bytes:
+        """Return :meth:`upgrade_link` drawn as a QR code (as :meth:`login_qr` draws).
+
+        Raises:
+            As :meth:`upgrade_link`; InvalidValue for a bad ``format`` or ``scale``.
+        """
+        # Checked before the link is recorded, so a bad argument kills no earlier link.
+        if format not in ("svg", "png"):
+            raise InvalidValue('format must be "svg" or "png".', field="format")
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, int)
+            or not 1 <= scale <= qr.MAX_QR_SCALE
+        ):
+            raise InvalidValue(
+                f"scale must be a whole number from 1 to {qr.MAX_QR_SCALE}.", field="scale"
+            )
+        link = self.upgrade_link(user_id, base_url=base_url, channel=channel)
         return qr.render(link, format, scale=scale)
 
     def login_with_token(self, token: str) -> SignIn:
