@@ -136,6 +136,43 @@ def redeem(s: Service, tx: Transaction, claims: TokenClaims) -> IssuedToken:
     return current
 
 
+def check_token(s: Service, tx: Transaction, token: str, purpose: TokenPurpose) -> TokenClaims:
+    """Check ``token`` for ``purpose`` against the user and the ledger as ``tx`` sees them."""
+    return s._ctx.tokens.inspect(
+        token, purpose, user_lookup=tx.users.get, is_used=tx.tokens.is_used
+    )
+
+
+def redeem_token(s: Service, tx: Transaction, token: str, purpose: TokenPurpose) -> IssuedToken:
+    """Check a one-time token and use it up in ``tx`` (see :func:`redeem`)."""
+    return redeem(s, tx, check_token(s, tx, token, purpose))
+
+
+def peek_token(s: Service, token: str, purpose: TokenPurpose) -> User:
+    """The user of a one-time token that could be redeemed now, in a read-only unit.
+
+    The user returned is the record the token was checked against: a second read could
+    already see a concurrent redemption's change and answer (say) WrongTier instead of the
+    TokenUsed that the redeeming unit will give.
+    """
+
+    def work(tx: Transaction) -> User:
+        seen: list[User] = []
+
+        def lookup(user_id: str) -> User | None:
+            user = tx.users.get(user_id)
+            seen.extend([user] if user is not None else [])
+            return user
+
+        claims = s._ctx.tokens.inspect(
+            token, purpose, user_lookup=lookup, is_used=tx.tokens.is_used
+        )
+        check_current(tx, claims)
+        return seen[0]
+
+    return s._read(work)
+
+
 def require_may_sign_in(user: User) -> None:
     """Refuse a sign-in of a user who is disabled or waits for approval."""
     if user.status is UserStatus.PENDING_APPROVAL:
@@ -189,6 +226,13 @@ def new_password_hash(
         shop_name=s._ctx.shop_name,
     )
     return s._ctx.hasher.hash(s._ctx.password_policy.check(password, context=words))
+
+
+def password_hash_for(s: Service, password: str, user: User) -> str:
+    """:func:`new_password_hash` with the context words of ``user``."""
+    return new_password_hash(
+        s, password, email=user.email, given_name=user.given_name, family_name=user.family_name
+    )
 
 
 def keyed_digest(s: Service, label: str, value: str) -> str:

@@ -22,6 +22,7 @@ from typing import Literal
 import attrs
 
 from accountkit.domain import Actor, EventKind, LoginCode, SignInMethod, User, UserTier
+from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.validation import email_key, lookup_key, normalise_email
 from accountkit.errors import (
@@ -51,11 +52,13 @@ from accountkit.services._signin import (
     SignIn,
     base_url,
     check_current,
+    check_token,
     keyed_digest,
     message,
-    new_password_hash,
     one_time_link,
-    redeem,
+    password_hash_for,
+    peek_token,
+    redeem_token,
     require_may_sign_in,
     send_all,
     start_session,
@@ -256,13 +259,7 @@ class AuthService:
         if not self._s._ctx.hasher.verify(user.password_hash, current_password):
             self._failed(account, client_key)
             raise InvalidCredentials("The current password is wrong; try again.")
-        new_hash = new_password_hash(
-            self._s,
-            new_password,
-            email=user.email,
-            given_name=user.given_name,
-            family_name=user.family_name,
-        )
+        new_hash = password_hash_for(self._s, new_password, user)
         checked = user
 
         def work(tx: Transaction) -> SignIn:
@@ -327,25 +324,13 @@ class AuthService:
                 usable.
             UserDisabled, AwaitingApproval.
         """
-        user = self._inspect_current(token, TokenPurpose.PASSWORD_RESET)
+        user = peek_token(self._s, token, TokenPurpose.PASSWORD_RESET)
         require_may_sign_in(user)
-        new_hash = new_password_hash(
-            self._s,
-            new_password,
-            email=user.email,
-            given_name=user.given_name,
-            family_name=user.family_name,
-        )
+        new_hash = password_hash_for(self._s, new_password, user)
 
         def work(tx: Transaction) -> SignIn:
-            claims = self._s._ctx.tokens.inspect(
-                token,
-                TokenPurpose.PASSWORD_RESET,
-                user_lookup=tx.users.get,
-                is_used=tx.tokens.is_used,
-            )
-            redeem(self._s, tx, claims)
-            current = load_user(tx, claims.user_id)
+            issued = redeem_token(self._s, tx, token, TokenPurpose.PASSWORD_RESET)
+            current = load_user(tx, issued.user_id)
             require_may_sign_in(current)
             changed = self._s._save_user(
                 tx,
@@ -650,31 +635,12 @@ class AuthService:
         """
 
         def work(tx: Transaction) -> TokenClaims:
-            claims = self._s._ctx.tokens.inspect(
-                token, purpose, user_lookup=tx.users.get, is_used=tx.tokens.is_used
+            claims = check_token(
+                self._s, tx, token, as_enum(TokenPurpose, purpose, field="purpose")
             )
             if claims.one_time:
                 check_current(tx, claims)
             return claims
-
-        return self._s._read(work)
-
-    def _inspect_current(self, token: str, purpose: TokenPurpose) -> User:
-        """The user of a one-time token that could be redeemed now (read only)."""
-
-        def work(tx: Transaction) -> User:
-            seen: list[User] = []
-
-            def lookup(user_id: str) -> User | None:
-                user = tx.users.get(user_id)
-                seen.extend([user] if user is not None else [])
-                return user
-
-            claims = self._s._ctx.tokens.inspect(
-                token, purpose, user_lookup=lookup, is_used=tx.tokens.is_used
-            )
-            check_current(tx, claims)
-            return seen[0]
 
         return self._s._read(work)
 
@@ -688,14 +654,8 @@ class AuthService:
         """
 
         def work(tx: Transaction) -> User:
-            claims = self._s._ctx.tokens.inspect(
-                token,
-                TokenPurpose.EMAIL_VERIFICATION,
-                user_lookup=tx.users.get,
-                is_used=tx.tokens.is_used,
-            )
-            redeem(self._s, tx, claims)
-            user = load_user(tx, claims.user_id)
+            issued = redeem_token(self._s, tx, token, TokenPurpose.EMAIL_VERIFICATION)
+            user = load_user(tx, issued.user_id)
             if user.email_verified_at is not None:
                 return user
             return self._s._save_user(
@@ -811,16 +771,10 @@ class AuthService:
         """
 
         def work(tx: Transaction) -> tuple[SignIn, Message]:
-            claims = self._s._ctx.tokens.inspect(
-                token,
-                TokenPurpose.EMAIL_CHANGE,
-                user_lookup=tx.users.get,
-                is_used=tx.tokens.is_used,
-            )
             # Redeem first: a concurrent redemption of the same link is TokenUsed here, not
             # EmailTaken by its own change. An error below rolls the redemption back.
-            issued = redeem(self._s, tx, claims)
-            user = load_user(tx, claims.user_id)
+            issued = redeem_token(self._s, tx, token, TokenPurpose.EMAIL_CHANGE)
+            user = load_user(tx, issued.user_id)
             require_may_sign_in(user)
             address = issued.note
             if address is None:  # pragma: no cover - request_email_change always notes it

@@ -44,7 +44,9 @@ from accountkit.services._signin import (
     message,
     new_password_hash,
     one_time_link,
-    redeem,
+    password_hash_for,
+    peek_token,
+    redeem_token,
     require_may_sign_in,
     send_all,
     start_session,
@@ -435,42 +437,16 @@ class RegistrationService:
             InvalidPassword, InvalidBirthDate: Bad input; nothing changes, the token stays
                 usable.
         """
-        codec = self._s._ctx.tokens
-
-        def peek(tx: Transaction) -> User:
-            # The user the token was checked against: a second read could already see a
-            # concurrent redemption's upgrade, and answer WrongTier instead of TokenUsed.
-            seen: list[User] = []
-
-            def lookup(user_id: str) -> User | None:
-                user = tx.users.get(user_id)
-                seen.extend([user] if user is not None else [])
-                return user
-
-            codec.inspect(
-                token, TokenPurpose.UPGRADE, user_lookup=lookup, is_used=tx.tokens.is_used
-            )
-            return seen[0]
-
-        guest = self._s._read(peek)
+        guest = peek_token(self._s, token, TokenPurpose.UPGRADE)
         if guest.tier is not UserTier.GUEST:
             raise WrongTier("Only a guest can be upgraded to a full user.")
         require_may_sign_in(guest)
         born = validate_birth_date(birth_date, today=self._today())
-        password_hash = new_password_hash(
-            self._s,
-            password,
-            email=guest.email,
-            given_name=guest.given_name,
-            family_name=guest.family_name,
-        )
+        password_hash = password_hash_for(self._s, password, guest)
 
         def work(tx: Transaction) -> SignIn:
-            claims = codec.inspect(
-                token, TokenPurpose.UPGRADE, user_lookup=tx.users.get, is_used=tx.tokens.is_used
-            )
-            redeem(self._s, tx, claims)
-            user = load_user(tx, claims.user_id)
+            issued = redeem_token(self._s, tx, token, TokenPurpose.UPGRADE)
+            user = load_user(tx, issued.user_id)
             full = self._upgrade(tx, user, password_hash, born, Actor.user(user.id), verified=True)
             return start_session(self._s, tx, full, SignInMethod.UPGRADE)
 
@@ -490,13 +466,7 @@ class RegistrationService:
         require_staff(actor)
         born = validate_birth_date(birth_date, today=self._today())
         guest = self._s._read(lambda tx: load_user(tx, user_id))
-        password_hash = new_password_hash(
-            self._s,
-            password,
-            email=guest.email,
-            given_name=guest.given_name,
-            family_name=guest.family_name,
-        )
+        password_hash = password_hash_for(self._s, password, guest)
 
         def work(tx: Transaction) -> User:
             user = load_user(tx, user_id)
