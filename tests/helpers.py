@@ -36,6 +36,27 @@ def made(result: Registration) -> User:
     return result.user
 
 
+SIGN_IN_PASSWORD = "correct horse battery"
+"""The password :func:`full_user` registers with."""
+
+BIRTH_DATE = date(1990, 5, 17)
+
+
+def full_user(
+    kit: AccountKit, email: str = "ada@example.com", password: str = SIGN_IN_PASSWORD
+) -> str:
+    """Register a FULL user "Ada Byron" on the kit's default channel; return the id."""
+    return made(
+        kit.registration.register(
+            email=email,
+            password=password,
+            birth_date=BIRTH_DATE,
+            given_name="Ada",
+            family_name="Byron",
+        )
+    ).id
+
+
 def register(kit: AccountKit, email: str = "ada@example.com") -> User:
     """Register a FULL user through the kit."""
     return made(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -17,23 +17,15 @@ from accountkit.errors import (
     TokenUsed,
     TooManyAttempts,
 )
-from tests.helpers import last_message, link_token, made
+from tests.helpers import BIRTH_DATE, SIGN_IN_PASSWORD, full_user, last_message, link_token
 
-PASSWORD = "correct horse battery"
-BORN = date(1990, 5, 17)
-
-
-def full(kit: AccountKit, email: str = "ada@example.com") -> str:
-    return made(
-        kit.registration.register(
-            email=email, password=PASSWORD, birth_date=BORN, given_name="Ada", family_name="Byron"
-        )
-    ).id
+PASSWORD = SIGN_IN_PASSWORD
+BORN = BIRTH_DATE
 
 
 def test_password_sign_in_and_authenticate(kit: AccountKit) -> None:
     """A session from a password sign-in authenticates, and logout ends it."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     signed = kit.auth.login_with_password("ADA@example.com", PASSWORD)
     assert kit.auth.authenticate(signed.session_token).id == user_id
     kit.auth.logout(signed.session_token)
@@ -43,7 +35,7 @@ def test_password_sign_in_and_authenticate(kit: AccountKit) -> None:
 
 def test_the_attempt_limit_counts_in_the_store(kit: AccountKit, clock: FrozenClock) -> None:
     """Ten failures throttle; the window's end lets the owner in."""
-    full(kit)
+    full_user(kit)
     for _ in range(10):
         with pytest.raises(InvalidCredentials):
             kit.auth.login_with_password("ada@example.com", "wrong guess number")
@@ -55,7 +47,7 @@ def test_the_attempt_limit_counts_in_the_store(kit: AccountKit, clock: FrozenClo
 
 def test_a_reset_link_is_redeemed_once_and_a_newer_one_kills_it(kit: AccountKit) -> None:
     """Newest link only; used once; the password changes once."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_password_reset("ada@example.com")
     older = link_token(last_message(kit, MessageKind.PASSWORD_RESET))
     kit.auth.request_password_reset("ada@example.com")
@@ -70,7 +62,7 @@ def test_a_reset_link_is_redeemed_once_and_a_newer_one_kills_it(kit: AccountKit)
 
 def test_a_login_code_works_once_and_dies_after_three_wrong_tries(kit: AccountKit) -> None:
     """The code signs in once; a second code dies after three wrong tries."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     code = last_message(kit, MessageKind.LOGIN_CODE).code
     assert code is not None
@@ -89,7 +81,7 @@ def test_a_login_code_works_once_and_dies_after_three_wrong_tries(kit: AccountKi
 
 def test_sessions_expire_idle_and_die_with_revoke(kit: AccountKit, clock: FrozenClock) -> None:
     """Idle past a day: SessionExpired; sign out everywhere: SessionRevoked."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     first = kit.auth.login_with_password("ada@example.com", PASSWORD)
     clock.advance(timedelta(hours=2))
     kit.auth.authenticate(first.session_token)  # refreshes last seen
@@ -125,7 +117,7 @@ def test_a_guest_registering_gets_the_upgrade_link(kit: AccountKit) -> None:
 
 def test_an_email_change_confirms_on_the_new_address(kit: AccountKit) -> None:
     """The address changes on confirm; the old one no longer finds the user."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.auth.request_email_change(user_id, "new@example.com", current_password=PASSWORD)
     signed = kit.auth.confirm_email_change(link_token(last_message(kit, MessageKind.EMAIL_CHANGE)))
     assert signed.user.email == "new@example.com"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -30,18 +30,17 @@ from accountkit.errors import (
 )
 from accountkit.storage import MemoryStore
 from tests.conftest import KitFactory
-from tests.helpers import OPERATOR, last_message, link_token, made
+from tests.helpers import (
+    BIRTH_DATE,
+    OPERATOR,
+    SIGN_IN_PASSWORD,
+    full_user,
+    last_message,
+    link_token,
+)
 
-PASSWORD = "correct horse battery"
-BORN = date(1990, 5, 17)
-
-
-def full(kit: AccountKit, email: str = "ada@example.com") -> str:
-    return made(
-        kit.registration.register(
-            email=email, password=PASSWORD, birth_date=BORN, given_name="Ada", family_name="Byron"
-        )
-    ).id
+PASSWORD = SIGN_IN_PASSWORD
+BORN = BIRTH_DATE
 
 
 def sent_code(kit: AccountKit) -> str:
@@ -59,7 +58,7 @@ def wrong(code: str) -> str:
 
 def test_a_code_is_six_digits_and_signs_in_once(kit: AccountKit) -> None:
     """The e-mailed code signs in; the same code again is LoginCodeInvalid."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     code = sent_code(kit)
     assert len(code) == 6
@@ -72,7 +71,7 @@ def test_a_code_is_six_digits_and_signs_in_once(kit: AccountKit) -> None:
 
 def test_the_store_holds_only_a_keyed_hash_of_the_code(kit: AccountKit) -> None:
     """No field of the stored record holds the code."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     code = sent_code(kit)
     with kit.store.transaction(readonly=True) as tx:
@@ -84,7 +83,7 @@ def test_the_store_holds_only_a_keyed_hash_of_the_code(kit: AccountKit) -> None:
 
 def test_three_wrong_codes_kill_the_code(kit: AccountKit) -> None:
     """After three wrong tries even the right code fails."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     code = sent_code(kit)
     for _ in range(3):
@@ -96,7 +95,7 @@ def test_three_wrong_codes_kill_the_code(kit: AccountKit) -> None:
 
 def test_two_wrong_codes_leave_the_right_one_working(kit: AccountKit) -> None:
     """The third try may still be right."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     code = sent_code(kit)
     for _ in range(2):
@@ -107,7 +106,7 @@ def test_two_wrong_codes_leave_the_right_one_working(kit: AccountKit) -> None:
 
 def test_a_new_request_kills_the_code_before(kit: AccountKit) -> None:
     """Only the newest code works."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     first = sent_code(kit)
     kit.auth.request_login_code("ada@example.com")
@@ -120,7 +119,7 @@ def test_a_new_request_kills_the_code_before(kit: AccountKit) -> None:
 
 def test_a_code_expires_after_ten_minutes(kit: AccountKit, clock: FrozenClock) -> None:
     """Valid just before ten minutes, dead at ten."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     code = sent_code(kit)
     clock.advance(timedelta(minutes=10))
@@ -134,7 +133,7 @@ def test_a_code_expires_after_ten_minutes(kit: AccountKit, clock: FrozenClock) -
 
 def test_an_unknown_address_gets_no_code_and_the_same_answers(kit: AccountKit) -> None:
     """request answers None and sends nothing; a guessed code is LoginCodeInvalid."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_login_code("nobody@example.com")
     assert kit.notifier.messages == []  # type: ignore[attr-defined]
     with pytest.raises(LoginCodeInvalid):
@@ -144,7 +143,7 @@ def test_an_unknown_address_gets_no_code_and_the_same_answers(kit: AccountKit) -
 @pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "１２３４５６", "x" * 100_000])
 def test_malformed_codes_are_just_wrong(kit: AccountKit, typed: str) -> None:
     """Any malformed code is LoginCodeInvalid and counts as a try."""
-    full(kit)
+    full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     with pytest.raises(LoginCodeInvalid):
         kit.auth.login_with_code("ada@example.com", typed)
@@ -152,7 +151,7 @@ def test_malformed_codes_are_just_wrong(kit: AccountKit, typed: str) -> None:
 
 def test_guessing_codes_is_throttled_across_requests(kit: AccountKit) -> None:
     """Asking for new codes does not give an attacker unlimited guesses."""
-    full(kit)
+    full_user(kit)
     guesses = 0
     with pytest.raises(TooManyAttempts):
         for _ in range(20):
@@ -165,7 +164,7 @@ def test_guessing_codes_is_throttled_across_requests(kit: AccountKit) -> None:
 
 def test_a_code_proves_the_address(kit: AccountKit) -> None:
     """After a code sign-in the address counts as verified."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.auth.request_login_code("ada@example.com")
     kit.auth.login_with_code("ada@example.com", sent_code(kit))
     assert kit.users.get(user_id).email_verified_at is not None
@@ -173,7 +172,7 @@ def test_a_code_proves_the_address(kit: AccountKit) -> None:
 
 def test_a_disabled_user_gets_no_code(kit: AccountKit) -> None:
     """Nothing is sent to a disabled account."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.users.disable(OPERATOR, user_id)
     kit.auth.request_login_code("ada@example.com")
     assert kit.notifier.messages == []  # type: ignore[attr-defined]
@@ -184,7 +183,7 @@ def test_a_disabled_user_gets_no_code(kit: AccountKit) -> None:
 
 def test_authenticate_returns_the_signed_in_user(kit: AccountKit) -> None:
     """The session token turns back into the user."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     signed = kit.auth.login_with_password("ada@example.com", PASSWORD)
     assert kit.auth.authenticate(signed.session_token).id == user_id
     assert signed.session_token not in repr(signed)
@@ -200,7 +199,7 @@ def test_a_forged_session_token_is_session_invalid(kit: AccountKit, token: objec
 def test_a_session_token_of_another_shop_is_invalid(make_kit: KitFactory) -> None:
     """Signed with another key: SessionInvalid."""
     kit = make_kit(ShopPolicy.b2c_open())
-    full(kit)
+    full_user(kit)
     signed = kit.auth.login_with_password("ada@example.com", PASSWORD)
     other = AccountKit(store=kit.store, secret_keys=["another-shop-key-32-bytes-long!!"])
     with pytest.raises(SessionInvalid):
@@ -209,7 +208,7 @@ def test_a_session_token_of_another_shop_is_invalid(make_kit: KitFactory) -> Non
 
 def test_a_tampered_session_token_is_invalid(kit: AccountKit) -> None:
     """One changed character: SessionInvalid."""
-    full(kit)
+    full_user(kit)
     token = kit.auth.login_with_password("ada@example.com", PASSWORD).session_token
     with pytest.raises(SessionInvalid):
         kit.auth.authenticate(token[:-1] + ("A" if token[-1] != "A" else "B"))
@@ -227,7 +226,7 @@ def test_an_idle_session_expires_and_use_keeps_it_alive(
         clock=clock,
         session_policy=SessionPolicy.strict(),
     )
-    full(kit)
+    full_user(kit)
     token = kit.auth.login_with_password("ada@example.com", PASSWORD).session_token
     for _ in range(5):
         clock.advance(timedelta(minutes=20))
@@ -239,7 +238,7 @@ def test_an_idle_session_expires_and_use_keeps_it_alive(
 
 def test_every_session_ends_at_its_absolute_lifetime(kit: AccountKit, clock: FrozenClock) -> None:
     """Used every 20 hours, the session still ends 30 days after sign-in."""
-    full(kit)
+    full_user(kit)
     signed = kit.auth.login_with_password("ada@example.com", PASSWORD)
     while clock.now() + timedelta(hours=20) < signed.expires_at:
         clock.advance(timedelta(hours=20))
@@ -250,7 +249,7 @@ def test_every_session_ends_at_its_absolute_lifetime(kit: AccountKit, clock: Fro
 
 
 def _sessions(kit: AccountKit) -> tuple[str, list[str]]:
-    user_id = full(kit)
+    user_id = full_user(kit)
     tokens = [kit.auth.login_with_password("ada@example.com", PASSWORD).session_token]
     kit.auth.request_login_code("ada@example.com")
     tokens.append(kit.auth.login_with_code("ada@example.com", sent_code(kit)).session_token)
@@ -295,8 +294,8 @@ def test_enabling_again_does_not_bring_old_sessions_back(kit: AccountKit) -> Non
 
 def test_another_user_cannot_sign_someone_out_everywhere(kit: AccountKit) -> None:
     """revoke_tokens by another user is NotPermitted."""
-    ada = full(kit)
-    bob = full(kit, "bob@example.com")
+    ada = full_user(kit)
+    bob = full_user(kit, "bob@example.com")
     with pytest.raises(NotPermitted):
         kit.auth.revoke_tokens(Actor.user(bob), ada)
 
@@ -349,7 +348,7 @@ def test_authenticate_is_one_read_by_primary_key(make_kit: KitFactory) -> None:
     """One read-only unit and one repository call: sessions.get."""
     store = _CountingStore(MemoryStore())
     kit = make_kit(ShopPolicy.b2c_open(), store=store)
-    full(kit)
+    full_user(kit)
     token = kit.auth.login_with_password("ada@example.com", PASSWORD).session_token
     store.units.clear()
     store.calls.clear()

@@ -4,7 +4,7 @@ revealed, taken over or merged."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 import attrs
 import pytest
@@ -20,10 +20,18 @@ from accountkit.errors import (
     WrongTier,
 )
 from tests.conftest import KitFactory
-from tests.helpers import OPERATOR, last_message, link_token, made, upgrade_token
+from tests.helpers import (
+    BIRTH_DATE,
+    OPERATOR,
+    SIGN_IN_PASSWORD,
+    last_message,
+    link_token,
+    made,
+    upgrade_token,
+)
 
-PASSWORD = "correct horse battery"
-BORN = date(1990, 5, 17)
+PASSWORD = SIGN_IN_PASSWORD
+BORN = BIRTH_DATE
 VERIFYING = attrs.evolve(ShopPolicy.b2c_open(), require_email_verification=True)
 
 

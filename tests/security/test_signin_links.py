@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,22 +25,18 @@ from accountkit.errors import (
 )
 from accountkit.security import TokenPurpose
 from tests.conftest import KitFactory
-from tests.helpers import BASE_URL, OPERATOR, last_message, link_token, made
+from tests.helpers import (
+    BASE_URL,
+    BIRTH_DATE,
+    OPERATOR,
+    SIGN_IN_PASSWORD,
+    full_user,
+    last_message,
+    link_token,
+)
 
-PASSWORD = "correct horse battery"
-BORN = date(1990, 5, 17)
-
-
-def full(kit: AccountKit) -> str:
-    return made(
-        kit.registration.register(
-            email="ada@example.com",
-            password=PASSWORD,
-            birth_date=BORN,
-            given_name="Ada",
-            family_name="Byron",
-        )
-    ).id
+PASSWORD = SIGN_IN_PASSWORD
+BORN = BIRTH_DATE
 
 
 def token_of(link: str) -> str:
@@ -59,7 +55,7 @@ def test_a_login_link_uses_the_channels_base_url_and_signs_in_repeatedly(
     kit: AccountKit,
 ) -> None:
     """Not one-time: a mail scanner's visit does not use it up."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     link = kit.auth.login_link(user_id)
     assert link.startswith(BASE_URL + "?token=")
     for _ in range(3):
@@ -68,7 +64,7 @@ def test_a_login_link_uses_the_channels_base_url_and_signs_in_repeatedly(
 
 def test_a_shop_configured_base_url_replaces_the_channels(kit: AccountKit) -> None:
     """A card's landing page from the shop's own configuration."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     link = kit.auth.login_link(user_id, base_url="https://cards.shop.example/scan?c=1")
     assert link.startswith("https://cards.shop.example/scan?c=1&token=")
 
@@ -78,7 +74,7 @@ def test_a_shop_configured_base_url_replaces_the_channels(kit: AccountKit) -> No
 )
 def test_a_bad_base_url_is_refused(kit: AccountKit, base_url: str) -> None:
     """Only absolute http(s) URLs with a host and no credentials."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     with pytest.raises(InvalidValue):
         kit.auth.login_link(user_id, base_url=base_url)
 
@@ -86,7 +82,7 @@ def test_a_bad_base_url_is_refused(kit: AccountKit, base_url: str) -> None:
 def test_a_channel_without_base_url_cannot_send_links(make_kit: KitFactory) -> None:
     """InvalidPolicy names base_url; the same for every address."""
     kit = make_kit(channels=[SalesChannel("web", ShopPolicy.b2c_open())])
-    full(kit)
+    full_user(kit)
     for email in ("ada@example.com", "nobody@example.com"):
         with pytest.raises(InvalidPolicy) as info:
             kit.auth.request_login_link(email)
@@ -95,7 +91,7 @@ def test_a_channel_without_base_url_cannot_send_links(make_kit: KitFactory) -> N
 
 def test_a_login_link_expires_after_fifteen_minutes(kit: AccountKit, clock: FrozenClock) -> None:
     """Valid at exactly 15 minutes, expired one second later."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     token = token_of(kit.auth.login_link(user_id))
     clock.advance(timedelta(minutes=15))
     assert kit.auth.login_with_token(token).user.id == user_id
@@ -120,7 +116,7 @@ def test_a_printed_card_lives_as_long_as_the_shop_says(kit: AccountKit, clock: F
 
 def test_a_login_link_dies_with_a_password_change(kit: AccountKit) -> None:
     """Changing the password revokes every link issued before."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     token = token_of(kit.auth.login_link(user_id))
     kit.auth.change_password(
         user_id, current_password=PASSWORD, new_password="a brand new passphrase"
@@ -131,7 +127,7 @@ def test_a_login_link_dies_with_a_password_change(kit: AccountKit) -> None:
 
 def test_a_disabled_user_gets_no_link_and_old_links_die(kit: AccountKit) -> None:
     """login_link refuses; a link from before is revoked."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     token = token_of(kit.auth.login_link(user_id))
     kit.users.disable(OPERATOR, user_id)
     with pytest.raises(UserDisabled):
@@ -147,14 +143,14 @@ def test_a_disabled_user_gets_no_link_and_old_links_die(kit: AccountKit) -> None
 )
 def test_hostile_tokens_are_token_invalid(kit: AccountKit, token: object) -> None:
     """Every malformed token is TokenInvalid, whatever its shape."""
-    full(kit)
+    full_user(kit)
     with pytest.raises(TokenInvalid):
         kit.auth.login_with_token(token)  # type: ignore[arg-type]
 
 
 def test_a_tampered_or_truncated_login_token_is_invalid(kit: AccountKit) -> None:
     """One changed character or a cut end: TokenInvalid."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     token = token_of(kit.auth.login_link(user_id))
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
     for bad in (flipped, token[:-5], token[1:]):
@@ -164,7 +160,7 @@ def test_a_tampered_or_truncated_login_token_is_invalid(kit: AccountKit) -> None
 
 def test_a_reset_token_does_not_sign_in_and_a_login_token_does_not_reset(kit: AccountKit) -> None:
     """One salt per purpose: TokenWrongPurpose both ways."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     reset = reset_token(kit)
     with pytest.raises(TokenWrongPurpose):
         kit.auth.login_with_token(reset)
@@ -175,7 +171,7 @@ def test_a_reset_token_does_not_sign_in_and_a_login_token_does_not_reset(kit: Ac
 
 def test_a_token_dated_in_the_future_is_refused(kit: AccountKit, clock: FrozenClock) -> None:
     """A token signed an hour ahead of the clock: TokenInvalid."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     clock.advance(timedelta(hours=1))
     token = token_of(kit.auth.login_link(user_id))
     clock.advance(timedelta(hours=-1))
@@ -186,7 +182,7 @@ def test_a_token_dated_in_the_future_is_refused(kit: AccountKit, clock: FrozenCl
 @pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) not installed")
 def test_login_qr_png_decodes_to_exactly_the_login_link(kit: AccountKit, tmp_path: Path) -> None:
     """zbarimg reads the URL back, and it signs in."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     png = kit.auth.login_qr(user_id, format="png", scale=4)
     path = tmp_path / "card.png"
     path.write_bytes(png)
@@ -199,7 +195,7 @@ def test_login_qr_png_decodes_to_exactly_the_login_link(kit: AccountKit, tmp_pat
 
 def test_login_qr_svg_is_an_svg_document(kit: AccountKit) -> None:
     """The default format is SVG bytes."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     svg = kit.auth.login_qr(user_id)
     assert svg.lstrip().startswith(b"<?xml") or b"<svg" in svg[:200]
 
@@ -212,7 +208,7 @@ def test_a_request_answers_the_same_for_known_and_unknown_addresses(
     kit: AccountKit, request_name: str
 ) -> None:
     """None for both; a message only for the account."""
-    full(kit)
+    full_user(kit)
     call = getattr(kit.auth, request_name)
     assert call("nobody@example.com") is None
     assert kit.notifier.messages == []  # type: ignore[attr-defined]
@@ -224,7 +220,7 @@ def test_a_request_answers_the_same_for_known_and_unknown_addresses(
 
 def test_a_requested_login_link_signs_in(kit: AccountKit) -> None:
     """The e-mailed LOGIN link works like login_link's."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.auth.request_login_link("ada@example.com")
     token = link_token(last_message(kit, MessageKind.LOGIN_LINK))
     assert kit.auth.login_with_token(token).user.id == user_id
@@ -232,7 +228,7 @@ def test_a_requested_login_link_signs_in(kit: AccountKit) -> None:
 
 def test_a_reset_link_works_once(kit: AccountKit) -> None:
     """The second use is TokenUsed, and the password stays the first new one."""
-    full(kit)
+    full_user(kit)
     token = reset_token(kit)
     kit.auth.reset_password(token, "first new passphrase")
     with pytest.raises(TokenUsed):
@@ -242,7 +238,7 @@ def test_a_reset_link_works_once(kit: AccountKit) -> None:
 
 def test_a_new_reset_request_kills_the_link_before(kit: AccountKit) -> None:
     """Only the newest reset link works; the older one is TokenRevoked."""
-    full(kit)
+    full_user(kit)
     older = reset_token(kit)
     newer = reset_token(kit)
     with pytest.raises(TokenRevoked):
@@ -252,7 +248,7 @@ def test_a_new_reset_request_kills_the_link_before(kit: AccountKit) -> None:
 
 def test_a_reset_link_expires_after_one_hour(kit: AccountKit, clock: FrozenClock) -> None:
     """Valid at exactly one hour (inspect), expired one second later."""
-    full(kit)
+    full_user(kit)
     token = reset_token(kit)
     clock.advance(timedelta(hours=1))
     assert kit.auth.inspect_token(token, TokenPurpose.PASSWORD_RESET).one_time
@@ -263,7 +259,7 @@ def test_a_reset_link_expires_after_one_hour(kit: AccountKit, clock: FrozenClock
 
 def test_inspecting_a_reset_token_never_uses_it_up(kit: AccountKit) -> None:
     """A mail scanner's GET (inspect) any number of times; then the reset still works."""
-    full(kit)
+    full_user(kit)
     token = reset_token(kit)
     for _ in range(3):
         kit.auth.inspect_token(token, "password_reset")
@@ -274,7 +270,7 @@ def test_inspecting_a_reset_token_never_uses_it_up(kit: AccountKit) -> None:
 
 def test_a_reset_with_a_bad_new_password_leaves_the_token_usable(kit: AccountKit) -> None:
     """PasswordTooShort; the token can then be used with a good password."""
-    full(kit)
+    full_user(kit)
     token = reset_token(kit)
     with pytest.raises(PasswordTooShort):
         kit.auth.reset_password(token, "short")
@@ -283,7 +279,7 @@ def test_a_reset_with_a_bad_new_password_leaves_the_token_usable(kit: AccountKit
 
 def test_a_reset_sends_a_notice_and_verifies_the_address(kit: AccountKit) -> None:
     """PASSWORD_CHANGED goes out; the address counts as verified."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     assert kit.users.get(user_id).email_verified_at is None
     signed = kit.auth.reset_password(reset_token(kit), "a brand new passphrase")
     assert last_message(kit, MessageKind.PASSWORD_CHANGED).user_id == user_id
@@ -320,7 +316,7 @@ def test_an_upgrade_link_made_by_the_shop_upgrades_the_guest_once(kit: AccountKi
 
 def test_only_a_guest_gets_an_upgrade_link(kit: AccountKit) -> None:
     """A full or blank user: WrongTier."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     blank = kit.registration.create_blank(OPERATOR)
     for uid in (user_id, blank.id):
         with pytest.raises(WrongTier):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, timedelta
+from datetime import timedelta
 
 import argon2
 import attrs
@@ -31,19 +31,17 @@ from accountkit.errors import (
 from accountkit.storage import MemoryStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import KitFactory
-from tests.helpers import OPERATOR, last_message, link_token, made
+from tests.helpers import (
+    BIRTH_DATE,
+    OPERATOR,
+    SIGN_IN_PASSWORD,
+    full_user,
+    last_message,
+    link_token,
+)
 
-PASSWORD = "correct horse battery"
-BORN = date(1990, 5, 17)
-
-
-def full(kit: AccountKit, email: str = "ada@example.com", password: str = PASSWORD) -> str:
-    """Register a FULL user; return the id."""
-    return made(
-        kit.registration.register(
-            email=email, password=password, birth_date=BORN, given_name="Ada", family_name="Byron"
-        )
-    ).id
+PASSWORD = SIGN_IN_PASSWORD
+BORN = BIRTH_DATE
 
 
 # --- one hash computation, one error ---------------------------------------------------------
@@ -54,7 +52,7 @@ def test_every_password_sign_in_costs_exactly_one_hash_computation(
     kit: AccountKit, hasher: CheapPasswordHasher, case: str
 ) -> None:
     """Unknown address, guest without password, wrong and right password: one computation."""
-    full(kit)
+    full_user(kit)
     kit.registration.register_guest(email="gus@example.com", given_name="Gus")
     email, password = {
         "unknown": ("nobody@example.com", PASSWORD),
@@ -73,7 +71,7 @@ def test_every_password_sign_in_costs_exactly_one_hash_computation(
 
 def test_unknown_address_and_wrong_password_are_one_error(kit: AccountKit) -> None:
     """The two failures cannot be told apart: same type, code and message."""
-    full(kit)
+    full_user(kit)
     errors = []
     for email, password in [("nobody@example.com", PASSWORD), ("ada@example.com", "x" * 15)]:
         with pytest.raises(InvalidCredentials) as info:
@@ -91,7 +89,7 @@ def test_a_guest_has_no_password_to_sign_in_with(kit: AccountKit) -> None:
 
 def test_the_right_password_signs_in_in_any_case_of_the_address(kit: AccountKit) -> None:
     """Case variants of the address are one account; the session authenticates."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     signed = kit.auth.login_with_password("ADA@Example.COM", PASSWORD)
     assert signed.user.id == user_id
     assert kit.auth.authenticate(signed.session_token).id == user_id
@@ -100,7 +98,7 @@ def test_the_right_password_signs_in_in_any_case_of_the_address(kit: AccountKit)
 def test_composed_and_decomposed_accents_verify_the_same(kit: AccountKit) -> None:
     """NFKC before hashing: a password typed with a combining accent still matches."""
     composed = "caf\u00e9 au lait s'il vous pla\u00eet"
-    full(kit, password=composed)
+    full_user(kit, password=composed)
     decomposed = unicodedata.normalize("NFD", composed)
     assert decomposed != composed
     assert kit.auth.login_with_password("ada@example.com", decomposed).user.email
@@ -124,7 +122,7 @@ def test_input_no_password_can_be_is_refused_without_hashing(
     kit: AccountKit, hasher: CheapPasswordHasher, password: object, error: type[Exception]
 ) -> None:
     """Refused before any lookup or hashing, with its own error, for every address."""
-    full(kit)
+    full_user(kit)
     before = hasher.computations
     for email in ("ada@example.com", "nobody@example.com"):
         with pytest.raises(error):
@@ -134,7 +132,7 @@ def test_input_no_password_can_be_is_refused_without_hashing(
 
 def test_empty_and_nul_passwords_are_just_wrong(kit: AccountKit) -> None:
     """A 0-character or NUL-holding password cannot match; it is InvalidCredentials."""
-    full(kit)
+    full_user(kit)
     for password in ("", "correct\x00horse battery"):
         with pytest.raises(InvalidCredentials):
             kit.auth.login_with_password("ada@example.com", password)
@@ -147,7 +145,7 @@ def test_ten_failures_throttle_the_account_then_the_window_ends(
     kit: AccountKit, clock: FrozenClock, hasher: CheapPasswordHasher
 ) -> None:
     """After 10 failures in 15 minutes sign-in is refused, costs nothing, then works again."""
-    full(kit)
+    full_user(kit)
     for n in range(10):
         with pytest.raises(InvalidCredentials):
             # Case variants of the address share one count.
@@ -173,7 +171,7 @@ def test_an_unknown_address_is_throttled_like_a_known_one(kit: AccountKit) -> No
 
 def test_a_success_clears_the_accounts_count(kit: AccountKit) -> None:
     """Nine failures, a success, and the next nine failures do not throttle."""
-    full(kit)
+    full_user(kit)
     for _ in range(2):
         for _ in range(9):
             with pytest.raises(InvalidCredentials):
@@ -184,7 +182,7 @@ def test_a_success_clears_the_accounts_count(kit: AccountKit) -> None:
 def test_one_client_guessing_many_accounts_is_throttled(make_kit: KitFactory) -> None:
     """The per-client limit holds across accounts; another client is not affected."""
     kit = make_kit(ShopPolicy.b2c_open())
-    full(kit)
+    full_user(kit)
     for n in range(100):
         with pytest.raises(InvalidCredentials):
             kit.auth.login_with_password(f"u{n}@example.com", "guess", client="203.0.113.9")
@@ -195,7 +193,7 @@ def test_one_client_guessing_many_accounts_is_throttled(make_kit: KitFactory) ->
 
 def test_a_password_reset_works_while_sign_in_is_throttled(kit: AccountKit) -> None:
     """The owner can still reset; the reset clears the count, and they sign in."""
-    full(kit)
+    full_user(kit)
     for _ in range(10):
         with pytest.raises(InvalidCredentials):
             kit.auth.login_with_password("ada@example.com", "attacker guess!")
@@ -208,7 +206,7 @@ def test_a_password_reset_works_while_sign_in_is_throttled(kit: AccountKit) -> N
 @pytest.mark.parametrize("client", ["", "x" * 257, 42])
 def test_a_bad_client_key_is_refused(kit: AccountKit, client: object) -> None:
     """The client key is 1 to 256 characters of text."""
-    full(kit)
+    full_user(kit)
     with pytest.raises(InvalidValue):
         kit.auth.login_with_password("ada@example.com", PASSWORD, client=client)  # type: ignore[arg-type]
 
@@ -218,7 +216,7 @@ def test_a_bad_client_key_is_refused(kit: AccountKit, client: object) -> None:
 
 def test_a_disabled_user_is_told_only_after_the_right_password(kit: AccountKit) -> None:
     """Wrong password: InvalidCredentials; right password: UserDisabled; no session."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     kit.users.disable(OPERATOR, user_id)
     with pytest.raises(InvalidCredentials):
         kit.auth.login_with_password("ada@example.com", "wrong guess number")
@@ -229,7 +227,7 @@ def test_a_disabled_user_is_told_only_after_the_right_password(kit: AccountKit) 
 def test_a_user_waiting_for_approval_is_told_so(make_kit: KitFactory) -> None:
     """Under APPROVAL the right password says the account waits for approval."""
     kit = make_kit(attrs.evolve(ShopPolicy.b2c_open(), registration_access="approval"))
-    full(kit)
+    full_user(kit)
     with pytest.raises(AwaitingApproval) as info:
         kit.auth.login_with_password("ada@example.com", PASSWORD)
     assert "approval" in info.value.message
@@ -342,7 +340,7 @@ def test_bulk_import_is_all_or_nothing(kit: AccountKit) -> None:
 
 def test_changing_the_password_needs_the_current_one(kit: AccountKit) -> None:
     """Wrong current password: InvalidCredentials and nothing changes."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     before = kit.users.get(user_id)
     with pytest.raises(InvalidCredentials):
         kit.auth.change_password(
@@ -353,7 +351,7 @@ def test_changing_the_password_needs_the_current_one(kit: AccountKit) -> None:
 
 def test_a_password_change_ends_every_other_session_and_sends_a_notice(kit: AccountKit) -> None:
     """Old sessions die; the returned one works; the new password signs in."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     old = kit.auth.login_with_password("ada@example.com", PASSWORD)
     new = kit.auth.change_password(
         user_id, current_password=PASSWORD, new_password="a brand new passphrase"
@@ -374,7 +372,7 @@ def test_a_new_password_must_meet_the_policy(
     kit: AccountKit, new_password: str, error: type[Exception]
 ) -> None:
     """The policy's reason is the error; the old password still works."""
-    user_id = full(kit)
+    user_id = full_user(kit)
     with pytest.raises(error):
         kit.auth.change_password(user_id, current_password=PASSWORD, new_password=new_password)
     assert kit.auth.login_with_password("ada@example.com", PASSWORD).user.id == user_id
