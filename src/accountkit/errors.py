@@ -44,17 +44,21 @@ __all__ = [
     "InvalidCredentials",
     "InvalidCustomerNumber",
     "InvalidEmail",
+    "InvalidFields",
     "InvalidName",
     "InvalidPassword",
     "InvalidPolicy",
     "InvalidValue",
+    "LastCompanyManager",
     "LoginCodeInvalid",
     "MembershipConflict",
     "MembershipNotFound",
     "MissingField",
     "NotAMember",
     "NotFoundError",
+    "NotPendingApproval",
     "NotPermitted",
+    "NotYourCompany",
     "PasswordCommon",
     "PasswordContext",
     "PasswordHasNul",
@@ -62,13 +66,17 @@ __all__ = [
     "PasswordSchemeUnavailable",
     "PasswordTooLong",
     "PasswordTooShort",
+    "PermissionDenied",
     "PolicyError",
+    "ProfileIncomplete",
     "ReadOnlyUnit",
     "RegistrationClosed",
+    "RequestRejected",
     "SchemaTooNew",
     "SessionExpired",
     "SessionInvalid",
     "SessionRevoked",
+    "SignInRequired",
     "SpecialUseDomain",
     "StorageError",
     "StoreClosed",
@@ -80,7 +88,9 @@ __all__ = [
     "TokenWrongPurpose",
     "TooManyAttempts",
     "UnitAborted",
+    "UnknownPermission",
     "UnknownRevision",
+    "UnknownRole",
     "UnsafePasswordHash",
     "UnsupportedDatabase",
     "UserDisabled",
@@ -178,10 +188,63 @@ class InvalidPassword(ValidationError):
 
 
 class InvalidPolicy(ValidationError):
-    """A shop policy or channel set-up that contradicts itself."""
+    """A shop policy or channel set-up that contradicts itself.
+
+    Attributes:
+        fields: Every field that takes part in the clash (``field`` is the first).
+    """
 
     code = "invalid_policy"
     default_message = "The shop policy contradicts itself."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        chosen = fields or ((field,) if field is not None else ())
+        super().__init__(message, field=field if field is not None else next(iter(chosen), None))
+        self.fields = chosen
+
+
+class InvalidFields(ValidationError):
+    """Several fields of one request are missing or invalid; all of them are reported.
+
+    Attributes:
+        errors: One error per field (MissingField, InvalidName, InvalidEmail, ...), in the
+            order of the form.
+        fields: Their field names, in the same order (``field`` is the first).
+    """
+
+    code = "invalid_fields"
+    default_message = "Some fields are missing or not valid; correct them and try again."
+
+    def __init__(
+        self, errors: tuple[ValidationError, ...] = (), message: str | None = None
+    ) -> None:
+        names = tuple(e.field or "?" for e in errors)
+        text = message or (
+            f"These fields are missing or not valid: {', '.join(names)}." if names else None
+        )
+        super().__init__(text, field=names[0] if names else None)
+        self.errors = errors
+        self.fields = names
+
+
+class UnknownPermission(ValidationError):
+    """A permission name that is not a :class:`~accountkit.domain.permissions.Permission`."""
+
+    code = "unknown_permission"
+    default_message = "There is no permission of that name."
+
+
+class UnknownRole(ValidationError):
+    """A role that is neither built in nor one of the custom roles the kit was given."""
+
+    code = "unknown_role"
+    default_message = "There is no role of that name; use a Role or a custom role of the kit."
 
 
 class InvalidValue(ValidationError):
@@ -300,6 +363,69 @@ class AwaitingApproval(UserDisabled):
     default_message = (
         "The account waits for the shop's approval; you will get an e-mail once it is approved."
     )
+
+
+class NotPendingApproval(PolicyError):
+    """Approving or rejecting a user who does not wait for approval (already approved, or
+    never asked)."""
+
+    code = "not_pending_approval"
+    default_message = "This account does not wait for approval; nothing was changed."
+
+
+class RequestRejected(PolicyError):
+    """Approving a registration request that was rejected: it and its data are gone."""
+
+    code = "request_rejected"
+    default_message = (
+        "This registration request was rejected and deleted; the person must register again."
+    )
+
+
+class LastCompanyManager(PolicyError):
+    """A change that would leave a company without a company manager."""
+
+    code = "last_company_manager"
+    default_message = (
+        "A company needs at least one company manager; make another member manager first."
+    )
+
+
+class NotYourCompany(NotPermitted):
+    """A company manager acting on a company they do not manage, or on its users."""
+
+    code = "not_your_company"
+    default_message = "You can manage only the users of your own company."
+
+
+class PermissionDenied(PolicyError):
+    """The user (or visitor) may not do this for the customer they act for.
+
+    Attributes:
+        permission: The permission's value that was missing (``"place_orders"``, ...), or
+            ``None``.
+    """
+
+    code = "permission_denied"
+    default_message = "Your account may not do this; ask your company's manager."
+
+    def __init__(self, message: str | None = None, *, permission: str | None = None) -> None:
+        super().__init__(message)
+        self.permission = permission
+
+
+class SignInRequired(PermissionDenied):
+    """An anonymous visitor asked for what the shop shows only after sign-in."""
+
+    code = "sign_in_required"
+    default_message = "Please sign in to see prices and to order."
+
+
+class ProfileIncomplete(PermissionDenied):
+    """A BLANK user (signed in by QR code or link) must complete the profile first."""
+
+    code = "profile_incomplete"
+    default_message = "Please complete your profile first."
 
 
 # --- authentication ---------------------------------------------------------------------

@@ -24,11 +24,14 @@ from accountkit.domain.validation import MAX_CUSTOMER_NUMBER_LENGTH, check_base_
 from accountkit.errors import InvalidPolicy, InvalidValue
 
 __all__ = [
+    "AnonymousAssortment",
+    "AnonymousView",
     "CustomerNumbering",
     "Field",
     "GuestCheckout",
     "LoginRequirement",
     "MembershipRule",
+    "MyPage",
     "NumberingMode",
     "RegistrationAccess",
     "RegistrationMode",
@@ -66,12 +69,87 @@ class RegistrationAccess(enum.StrEnum):
 
 
 class Field(enum.StrEnum):
-    """Master data a channel may require at registration."""
+    """Master data a channel may require at registration.
+
+    ``VAT_ID`` and ``COMPANY_ADDRESS`` belong to the company a B2B registration makes (a
+    personal account has neither, so a B2C policy cannot require them); ``PHONE`` is the
+    user's; ``COMPANY_NAME`` names the company under B2B (under B2C it is asked and not kept).
+    """
 
     GIVEN_NAME = "given_name"
     FAMILY_NAME = "family_name"
     BIRTH_DATE = "birth_date"
     COMPANY_NAME = "company_name"
+    VAT_ID = "vat_id"
+    PHONE = "phone"
+    COMPANY_ADDRESS = "company_address"
+
+
+_COMPANY_FIELDS = frozenset({Field.VAT_ID, Field.COMPANY_ADDRESS})
+
+
+class MyPage(enum.StrEnum):
+    """The "my pages" a signed-in customer may see, as the shop offers them."""
+
+    ORDERS = "orders"
+    TRACKING = "tracking"
+    INVOICES = "invoices"
+    DOWNLOADS = "downloads"
+
+
+class AnonymousAssortment(enum.StrEnum):
+    """What an anonymous visitor may browse: ``ALL`` of the assortment, only some
+    ``CATEGORIES``, or ``NONE`` (a closed shop shows a sign-in page)."""
+
+    ALL = "all"
+    CATEGORIES = "categories"
+    NONE = "none"
+
+
+def _assortment(value: AnonymousAssortment | str) -> AnonymousAssortment:
+    return as_enum(AnonymousAssortment, value, field="assortment")
+
+
+def _categories(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str) or not all(
+        isinstance(c, str) and 0 < len(c) <= 200 and not _has_control(c) for c in value
+    ):
+        raise InvalidPolicy(
+            "categories is a set of category ids (text, 1 to 200 characters).",
+            field="categories",
+        )
+    return frozenset(value)
+
+
+@attrs.frozen(kw_only=True)
+class AnonymousView:
+    """What a visitor who has not signed in may see.
+
+    Attributes:
+        assortment: ALL, CATEGORIES or NONE.
+        categories: With CATEGORIES: the category ids the shop shows (the shop's own ids).
+        prices: Whether prices are shown; ``None`` (the default) follows the channel's
+            ``login_requirement`` (no prices when sign-in is required).
+
+    Raises:
+        InvalidPolicy: CATEGORIES without categories, categories with another assortment,
+            or ``prices`` not True, False or None.
+    """
+
+    assortment: AnonymousAssortment = attrs.field(
+        default=AnonymousAssortment.ALL, converter=_assortment
+    )
+    categories: frozenset[str] = attrs.field(factory=frozenset, converter=_categories)
+    prices: bool | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.prices is not None and not isinstance(self.prices, bool):
+            raise InvalidPolicy("prices is True, False or None.", field="prices")
+        if (self.assortment is AnonymousAssortment.CATEGORIES) != bool(self.categories):
+            raise InvalidPolicy(
+                "Give categories exactly when the assortment is CATEGORIES.",
+                fields=("assortment", "categories"),
+            )
 
 
 class GuestCheckout(enum.StrEnum):
@@ -257,6 +335,22 @@ def _numbering(value: CustomerNumbering) -> CustomerNumbering:
     return value
 
 
+def _is_anonymous_view(
+    instance: object, attribute: attrs.Attribute[AnonymousView], value: object
+) -> None:
+    if not isinstance(value, AnonymousView):
+        raise InvalidPolicy(
+            "anonymous is an AnonymousView, such as AnonymousView(prices=False).",
+            field="anonymous",
+        )
+
+
+def _my_pages(value: Iterable[MyPage | str]) -> frozenset[MyPage]:
+    if isinstance(value, str):
+        raise InvalidPolicy("my_pages is a set of MyPage values.", field="my_pages")
+    return frozenset(as_enum(MyPage, v, field="my_pages") for v in value)
+
+
 def _is_bool(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
     if not isinstance(value, bool):
         raise InvalidPolicy(f"{attribute.name} is True or False.", field=attribute.name)
@@ -280,6 +374,11 @@ class ShopPolicy:
             EMAIL_VERIFICATION link and cannot sign in with a password on this channel
             until they used it (``EmailNotVerified``). It also lets registration answer
             the same for a known address as for a new one (see ``kit.registration``).
+        personal_customer: B2C only: registration also makes a PERSONAL customer with
+            the user as its MEMBER (a shop whose prices hang on the customer).
+        anonymous: What visitors who have not signed in see (:class:`AnonymousView`).
+        my_pages: The "my pages" signed-in customers get (orders, tracking, invoices,
+            downloads); each still needs the member's permission.
 
     Raises:
         InvalidPolicy: The fields contradict each other, or one is not of its type (an
@@ -311,16 +410,62 @@ class ShopPolicy:
         converter=_login_requirement,
     )
     require_email_verification: bool = attrs.field(default=False, validator=_is_bool)
+    personal_customer: bool = attrs.field(default=False, validator=_is_bool)
+    anonymous: AnonymousView = attrs.field(factory=AnonymousView, validator=_is_anonymous_view)
+    my_pages: frozenset[MyPage] = attrs.field(default=frozenset(MyPage), converter=_my_pages)
 
     def __attrs_post_init__(self) -> None:
-        if self.registration_mode is RegistrationMode.B2B and Field.COMPANY_NAME not in (
-            self.required_fields
-        ):
-            raise InvalidPolicy(
-                "registration_mode B2B makes a company, so required_fields must include "
-                "Field.COMPANY_NAME.",
-                field="required_fields",
+        clashes: list[tuple[str, tuple[str, ...]]] = []
+        b2b = self.registration_mode is RegistrationMode.B2B
+        if b2b and Field.COMPANY_NAME not in self.required_fields:
+            clashes.append(
+                (
+                    "registration_mode B2B makes a company, so required_fields must include "
+                    "Field.COMPANY_NAME",
+                    ("registration_mode", "required_fields"),
+                )
             )
+        company_fields = sorted(f.value for f in self.required_fields & _COMPANY_FIELDS)
+        if not b2b and company_fields:
+            clashes.append(
+                (
+                    f"registration_mode B2C makes no company, so it cannot require "
+                    f"{', '.join(company_fields)}",
+                    ("registration_mode", "required_fields"),
+                )
+            )
+        if b2b and self.personal_customer:
+            clashes.append(
+                (
+                    "personal_customer makes a PERSONAL customer, but B2B registration makes "
+                    "a BUSINESS one",
+                    ("registration_mode", "personal_customer"),
+                )
+            )
+        if (
+            self.login_requirement is LoginRequirement.TO_SEE_PRICES_AND_ORDER
+            and self.anonymous.prices is True
+        ):
+            clashes.append(
+                (
+                    "login_requirement TO_SEE_PRICES_AND_ORDER hides prices from visitors, but "
+                    "anonymous.prices shows them",
+                    ("login_requirement", "anonymous"),
+                )
+            )
+        if clashes:
+            fields = tuple(dict.fromkeys(name for _, names in clashes for name in names))
+            raise InvalidPolicy(
+                "The policy contradicts itself: " + "; ".join(text for text, _ in clashes) + ".",
+                fields=fields,
+            )
+
+    @property
+    def anonymous_prices(self) -> bool:
+        """Whether visitors who have not signed in see prices."""
+        if self.anonymous.prices is not None:
+            return self.anonymous.prices
+        return self.login_requirement is LoginRequirement.NONE
 
     @classmethod
     def b2c_open(cls) -> ShopPolicy:
@@ -345,6 +490,63 @@ class ShopPolicy:
             ),
             numbering=CustomerNumbering.AUTOMATIC("{n}", 10000),
             login_requirement=LoginRequirement.TO_SEE_PRICES_AND_ORDER,
+        )
+
+    # What a shop coming from each of the four systems the manuals describe would pick
+    # (docs/policies.md explains each choice).
+
+    @classmethod
+    def tyrios(cls) -> ShopPolicy:
+        """TYRIOS: prices hang on the customer, so a user belongs to one customer, and
+        self-registration makes a personal customer with it; checkout without sign-in makes
+        or reuses a guest; automatic customer numbers."""
+        return cls(
+            registration_access=RegistrationAccess.OPEN,
+            personal_customer=True,
+            numbering=CustomerNumbering.AUTOMATIC("{n}", 100000),
+            guest_checkout=GuestCheckout.GUEST_ACCOUNT,
+        )
+
+    @classmethod
+    def tradeline_pro(cls) -> ShopPolicy:
+        """TradelinePro (its B2B channel): companies register with name, VAT id and phone
+        and wait for approval; users work for several companies and switch; prices and
+        ordering after sign-in."""
+        return cls(
+            membership=MembershipRule.MANY_COMPANIES,
+            registration_mode=RegistrationMode.B2B,
+            registration_access=RegistrationAccess.APPROVAL,
+            required_fields=frozenset(
+                {
+                    Field.GIVEN_NAME,
+                    Field.FAMILY_NAME,
+                    Field.BIRTH_DATE,
+                    Field.COMPANY_NAME,
+                    Field.VAT_ID,
+                    Field.PHONE,
+                }
+            ),
+            numbering=CustomerNumbering.AUTOMATIC("{n}", 10000),
+            login_requirement=LoginRequirement.TO_SEE_PRICES_AND_ORDER,
+        )
+
+    @classmethod
+    def abicart(cls) -> ShopPolicy:
+        """Abicart: closed registration (the operator invites), automatic numbers, and
+        prices and ordering only after sign-in while the whole assortment stays visible."""
+        return cls(
+            numbering=CustomerNumbering.AUTOMATIC("{n}", 1000),
+            login_requirement=LoginRequirement.TO_SEE_PRICES_AND_ORDER,
+            anonymous=AnonymousView(assortment=AnonymousAssortment.ALL, prices=False),
+        )
+
+    @classmethod
+    def site_builder(cls) -> ShopPolicy:
+        """The site-builder cockpit: anyone may register, a checkout without sign-in makes no
+        account (one overview row per order), no customer numbers."""
+        return cls(
+            registration_access=RegistrationAccess.OPEN,
+            guest_checkout=GuestCheckout.NO_ACCOUNT,
         )
 
 

@@ -186,7 +186,8 @@ def _switch(kit: AccountKit, index: int, arg: str) -> str:
 
 def _set_role(kit: AccountKit, index: int, arg: str) -> str:
     user_id, customer_id, role = arg.split(" ")
-    return kit.customers.set_role(Actor.operator("op"), user_id, customer_id, Role(role)).role.value
+    changed = kit.customers.set_role(Actor.operator("op"), user_id, customer_id, Role(role))
+    return str(changed.role)
 
 
 def sequence_value(store: SqlStore, name: str = "customer_number") -> int:

@@ -79,7 +79,7 @@ def test_switching_company_never_undoes_a_role_change(database: Database) -> Non
                 [(Role.MEMBER.value, roles[customer_id].value)] if outcome.kind == "ok" else []
             ), outcomes
             last = changes[-1].data["to"] if changes else Role.MEMBER.value
-            assert stored[customer_id].role.value == last, (customer_id, outcomes)
+            assert str(stored[customer_id].role) == last, (customer_id, outcomes)
         switches = [
             e.customer_id
             for e in kit.reports.user_history(user_id)

@@ -185,12 +185,16 @@ def test_bad_manual_number_is_invalid(kit: AccountKit) -> None:
         kit.customers.create(OPERATOR, name="A", number="47 11")
 
 
-def test_number_changes_are_recorded_and_free_the_old_number(kit: AccountKit) -> None:
-    """Changing a number frees the old one and is in history."""
+def test_number_changes_are_recorded_and_never_give_the_old_number_away(
+    kit: AccountKit,
+) -> None:
+    """A changed number stays reserved for its customer (never given out twice); history
+    records the change."""
     a = kit.customers.create(OPERATOR, name="A", number="1")
     kit.customers.set_customer_number(OPERATOR, a.id, "2")
-    b = kit.customers.create(OPERATOR, name="B", number="1")
-    assert kit.customers.find_by_number("1") == b
+    assert kit.customers.find_by_number("1") is None
+    with pytest.raises(CustomerNumberTaken):
+        kit.customers.create(OPERATOR, name="B", number="1")
     event = kit.reports.history(a.id)[-1]
     assert event.kind is EventKind.CUSTOMER_NUMBER_CHANGED
     assert dict(event.data) == {"from": "1", "to": "2"}

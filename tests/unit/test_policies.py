@@ -95,7 +95,7 @@ def test_b2b_without_company_name_is_refused() -> None:
     """B2B registration makes a company, so it must ask for its name."""
     with pytest.raises(InvalidPolicy) as info:
         ShopPolicy(registration_mode=RegistrationMode.B2B)
-    assert info.value.field == "required_fields"
+    assert info.value.fields == ("registration_mode", "required_fields")
 
 
 def test_required_fields_accept_their_string_values() -> None:

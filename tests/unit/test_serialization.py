@@ -153,6 +153,8 @@ def policies(draw: st.DrawFn) -> ShopPolicy:
     fields = {Field.BIRTH_DATE, *draw(st.sets(st.sampled_from(Field)))}
     if mode is RegistrationMode.B2B:
         fields.add(Field.COMPANY_NAME)
+    else:
+        fields -= {Field.VAT_ID, Field.COMPANY_ADDRESS}
     return ShopPolicy(
         membership=draw(st.sampled_from(MembershipRule)),
         registration_mode=mode,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import attrs
 
+from accountkit.domain.addresses import Address
 from accountkit.domain.events import Actor
 
 __all__ = [
@@ -105,6 +106,11 @@ class Customer:
         document_contacts: At most one contact per :class:`DocumentKind`, sorted by kind.
         note: The operator's internal note; never shown to the customer.
         channel: The sales channel the customer was made in.
+        vat_id: A business customer's VAT identification number (normalised: upper case,
+            no spaces), or ``None``.
+        bill_to: A business customer's billing address (company master data), or ``None``.
+            A natural person's address is never kept here: only with an order.
+        ship_to: A business customer's default delivery address, or ``None``.
         version: Optimistic-concurrency counter; the store raises it on every update.
     """
 
@@ -117,6 +123,9 @@ class Customer:
     document_contacts: tuple[DocumentContact, ...] = attrs.field(default=(), repr=False)
     note: str = attrs.field(default="", repr=False)
     channel: str = attrs.field(repr=False)
+    vat_id: str | None = attrs.field(default=None, repr=False)
+    bill_to: Address | None = attrs.field(default=None, repr=False)
+    ship_to: Address | None = attrs.field(default=None, repr=False)
     version: int = attrs.field(default=0, repr=False)
     created_at: datetime = attrs.field(repr=False)
     updated_at: datetime = attrs.field(repr=False)
@@ -129,6 +138,19 @@ class Customer:
         return None
 
 
+def role_value(value: Role | str) -> Role | str:
+    """A membership's role as stored: the built-in :class:`Role` when ``value`` is one (or
+    its value), else the custom role's name, unchanged. The kit checks a custom name
+    against the roles it was given (``AccountKit(roles=...)``); a store only keeps the
+    text."""
+    if isinstance(value, Role):
+        return value
+    try:
+        return Role(value)
+    except ValueError:
+        return value
+
+
 @attrs.frozen(kw_only=True)
 class Membership:
     """A user's assignment to a customer, made by an operator.
@@ -136,7 +158,7 @@ class Membership:
     Attributes:
         user_id: The user.
         customer_id: The customer.
-        role: The user's role there.
+        role: The user's role there: a :class:`Role`, or the name of a custom role.
         active: True for the customer the user currently acts for (one per user).
         assigned_by: Who made the assignment.
         assigned_at: When (UTC).
@@ -145,7 +167,7 @@ class Membership:
 
     user_id: str
     customer_id: str
-    role: Role
+    role: Role | str = attrs.field(converter=role_value)
     active: bool
     assigned_by: Actor
     assigned_at: datetime

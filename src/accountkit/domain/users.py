@@ -57,6 +57,7 @@ class User:
         given_name: First name(s), if known.
         family_name: Surname, if known.
         birth_date: Known for FULL users.
+        phone: A telephone number in international form (``+4930123456``), if given.
         password_hash: The hasher's encoded hash; only FULL users have one.
         email_verified_at: When the owner proved the address (used a link or a code sent
             to it), or ``None``. A channel with ``require_email_verification`` refuses
@@ -78,6 +79,7 @@ class User:
     given_name: str | None = attrs.field(default=None, repr=False)
     family_name: str | None = attrs.field(default=None, repr=False)
     birth_date: date | None = attrs.field(default=None, repr=False)
+    phone: str | None = attrs.field(default=None, repr=False)
     password_hash: str | None = attrs.field(default=None, repr=False)
     email_verified_at: datetime | None = attrs.field(default=None, repr=False)
     must_complete_profile: bool = False

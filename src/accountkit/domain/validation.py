@@ -508,3 +508,45 @@ def check_base_url(base_url: object) -> str:
     if port == 0:
         raise InvalidValue("The base URL has port 0; leave the port out.", field="base_url")
     return base_url
+
+
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+_VAT_ID = re.compile(r"[A-Z]{2}[0-9A-Z+*]{2,12}")
+
+
+def validate_phone(value: object, *, field: str = "phone") -> str:
+    """Return a telephone number in international form: ``+`` and 7 to 15 digits (E.164),
+    after dropping spaces, ``-``, ``/``, ``.`` and brackets; ``00`` may stand for ``+``.
+
+    Raises:
+        InvalidValue: Anything else (the message says the form; it never quotes the input).
+    """
+    if isinstance(value, str) and len(value) <= 40:
+        compact = re.sub(r"[\s\-/.()]", "", value)
+        if compact.startswith("00"):
+            compact = "+" + compact[2:]
+        if _PHONE.fullmatch(compact):
+            return compact
+    raise InvalidValue(
+        "A telephone number is given in international form, such as +49 30 1234567.",
+        field=field,
+    )
+
+
+def validate_vat_id(value: object, *, field: str = "vat_id") -> str:
+    """Return a VAT identification number upper-cased without spaces, dots or dashes: two
+    letters of the country and 2 to 12 letters or digits (for example ``DE123456789``).
+    Only the form is checked, not whether the number exists (VIES is the shop's call).
+
+    Raises:
+        InvalidValue: Anything else.
+    """
+    if isinstance(value, str) and len(value) <= 40:
+        compact = re.sub(r"[\s.\-]", "", value).upper()
+        if _VAT_ID.fullmatch(compact):
+            return compact
+    raise InvalidValue(
+        "A VAT id is the country's two letters and 2 to 12 letters or digits, such as "
+        "DE123456789.",
+        field=field,
+    )

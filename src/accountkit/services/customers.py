@@ -61,7 +61,7 @@ class StorefrontContext:
         customer: The customer the user acts for (the active company), or ``None``.
         group: That customer's group, or ``None``.
         conditions: That customer's purchase conditions, or ``None``.
-        role: The user's role at that customer, or ``None``.
+        role: The user's role at that customer (a Role or a custom role's name), or ``None``.
         memberships: All of the user's memberships, oldest first (for a company selector).
     """
 
@@ -69,7 +69,7 @@ class StorefrontContext:
     customer: Customer | None = None
     group: CustomerGroup | None = None
     conditions: PurchaseConditions | None = None
-    role: Role | None = None
+    role: Role | str | None = None
     memberships: tuple[Membership, ...] = ()
 
 
@@ -463,7 +463,7 @@ class CustomerService:
                 actor,
                 user_id=user_id,
                 customer_id=customer_id,
-                data={"from": membership.role.value, "to": role.value},
+                data={"from": str(membership.role), "to": str(role)},
             )
             return updated
 

@@ -13,7 +13,8 @@ Rules every store keeps, whatever its engine:
   raises :class:`~accountkit.errors.ConcurrentUpdate` and changes nothing.
 - Uniqueness is the store's job, not only the caller's: a second live user with the same
   e-mail key raises :class:`~accountkit.errors.EmailTaken`; a second customer with the same
-  number raises :class:`~accountkit.errors.CustomerNumberTaken`; an exclusive membership
+  number (or with a number another customer held before) raises
+  :class:`~accountkit.errors.CustomerNumberTaken`; an exclusive membership
   next to another raises :class:`~accountkit.errors.MembershipConflict`; two active
   memberships of one user are refused. These hold also between concurrent transactions.
 - An exception inside the ``with`` block rolls everything back. A unit opened inside
@@ -111,6 +112,17 @@ class UserRepository(Protocol):
         """Return how many users are stored."""
         ...
 
+    def remove(self, user_id: str) -> None:
+        """Delete the user with their sessions, login code, issued tokens and memberships
+        (a rejected registration request: nothing of the person may stay). History events
+        are not touched (the caller redacts what they say). The e-mail address is free
+        again at once.
+
+        Raises:
+            UserNotFound: No user with that id.
+        """
+        ...
+
 
 class CustomerRepository(Protocol):
     """Customers, unique by customer number."""
@@ -150,8 +162,24 @@ class CustomerRepository(Protocol):
     def update(self, customer: Customer) -> Customer:
         """Optimistic update, as :meth:`UserRepository.update`.
 
+        A number the customer gives up stays reserved for it (see :meth:`remove`).
+
         Raises:
             ConcurrentUpdate, CustomerNotFound, CustomerNumberTaken, GroupNotFound.
+        """
+        ...
+
+    def remove(self, customer_id: str) -> None:
+        """Delete a customer that has no memberships (a rejected business registration).
+
+        Its number, and every number it held before, is retired: no other customer can
+        ever get it (``add`` and ``update`` raise CustomerNumberTaken, ``add_if_number_free``
+        returns None, ``get_by_number`` finds nothing). Customer numbers are never given
+        out twice.
+
+        Raises:
+            CustomerNotFound: No customer with that id.
+            ConflictError: It still has memberships.
         """
         ...
 

@@ -105,6 +105,9 @@ class _Data:
     users_by_email: dict[str, str] = attrs.Factory(dict)
     customers: dict[str, Customer] = attrs.Factory(dict)
     customers_by_number: dict[str, str] = attrs.Factory(dict)
+    # Numbers given up (changed or removed), and the customer that held them: never given
+    # to another customer.
+    retired_numbers: dict[str, str] = attrs.Factory(dict)
     memberships: dict[tuple[str, str], Membership] = attrs.Factory(dict)
     exclusive: dict[tuple[str, str], bool] = attrs.Factory(dict)
     by_user: dict[str, dict[str, Membership]] = attrs.Factory(dict)
@@ -181,6 +184,28 @@ class _Users:
     def count(self) -> int:
         return len(self._d.users)
 
+    def remove(self, user_id: str) -> None:
+        self._j._check()
+        user = self._d.users.get(user_id) if isinstance(user_id, str) else None
+        if user is None:
+            raise UserNotFound()
+        d, j = self._d, self._j
+        for session_id in [s.id for s in d.sessions.values() if s.user_id == user_id]:
+            j.delete(d.sessions, session_id)
+        if user_id in d.login_codes:
+            j.delete(d.login_codes, user_id)
+        for key in [k for k in d.issued_tokens if k[0] == user_id]:
+            j.delete(d.issued_tokens, key)
+        for customer_id in list(d.by_user.get(user_id, {})):
+            key = (user_id, customer_id)
+            j.delete(d.memberships, key)
+            j.delete(d.exclusive, key)
+            j.delete(d.by_user[user_id], customer_id)
+            j.delete(d.by_customer[customer_id], user_id)
+        if user.email:
+            j.delete(d.users_by_email, email_key(user.email))
+        j.delete(d.users, user_id)
+
 
 class _Customers:
     def __init__(self, data: _Data, journal: _Journal) -> None:
@@ -198,11 +223,18 @@ class _Customers:
         if customer.number == old:
             return
         if customer.number is not None:
-            if customer.number in self._d.customers_by_number:
+            if not self._number_free(customer.number, customer.id):
                 raise CustomerNumberTaken()
             self._j.put(self._d.customers_by_number, customer.number, customer.id)
         if old is not None:
             self._j.delete(self._d.customers_by_number, old)
+            self._j.put(self._d.retired_numbers, old, customer.id)
+
+    def _number_free(self, number: str, customer_id: str) -> bool:
+        if number in self._d.customers_by_number:
+            return False
+        holder = self._d.retired_numbers.get(number)
+        return holder is None or holder == customer_id
 
     def _check_group(self, customer: Customer) -> None:
         if customer.group_id is not None and customer.group_id not in self._d.groups:
@@ -219,7 +251,7 @@ class _Customers:
 
     def add_if_number_free(self, customer: Customer) -> Customer | None:
         self._j._check()
-        if customer.number is not None and customer.number in self._d.customers_by_number:
+        if customer.number is not None and not self._number_free(customer.number, customer.id):
             return None
         return self.add(customer)
 
@@ -235,6 +267,18 @@ class _Customers:
         self._claim_number(new, stored)
         self._j.put(self._d.customers, new.id, new)
         return new
+
+    def remove(self, customer_id: str) -> None:
+        self._j._check()
+        stored = self._d.customers.get(customer_id)
+        if stored is None:
+            raise CustomerNotFound()
+        if self._d.by_customer.get(customer_id):
+            raise ConflictError("The customer still has members; remove them first.")
+        if stored.number is not None:
+            self._j.delete(self._d.customers_by_number, stored.number)
+            self._j.put(self._d.retired_numbers, stored.number, customer_id)
+        self._j.delete(self._d.customers, customer_id)
 
 
 def _oldest_first(memberships: Iterable[Membership], *, by: str) -> list[Membership]:

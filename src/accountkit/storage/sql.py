@@ -50,13 +50,13 @@ from accountkit.domain import (
     LoginCode,
     Membership,
     PurchaseConditions,
-    Role,
     Session,
     SignInMethod,
     User,
     UserStatus,
     UserTier,
 )
+from accountkit.domain.customers import role_value
 from accountkit.domain.validation import email_key
 from accountkit.errors import (
     AccountKitError,
@@ -397,7 +397,7 @@ def _membership_values(membership: Membership, exclusive: bool) -> dict[str, Any
     return {
         "user_id": membership.user_id,
         "customer_id": membership.customer_id,
-        "role": membership.role.value,
+        "role": str(membership.role),
         "is_active": membership.active,
         "is_exclusive": exclusive,
         "assigned_by_kind": membership.assigned_by.kind.value,
@@ -412,7 +412,7 @@ def _membership(row: Sequence[Any]) -> Membership:
     return Membership(
         user_id=user_id,
         customer_id=customer_id,
-        role=Role(role),
+        role=role_value(role),
         active=bool(active),
         assigned_by=Actor._restore(by_kind, by_id),
         assigned_at=assigned_at,
@@ -999,7 +999,7 @@ class _Memberships(_Repo):
             "u": membership.user_id,
             "c": membership.customer_id,
             "b_version": membership.version,
-            "role": membership.role.value,
+            "role": str(membership.role),
             "is_active": membership.active,
             "version": membership.version + 1,
         }
