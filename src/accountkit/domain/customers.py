@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -79,13 +80,27 @@ class DocumentContact:
     contact_person: str | None = attrs.field(default=None, repr=False)
 
 
+def _category_set(value: Iterable[str] | None) -> frozenset[str] | None:
+    return None if value is None else frozenset(value)
+
+
 @attrs.frozen(kw_only=True)
 class CustomerGroup:
-    """A group of customers with its own price list, assortment and features."""
+    """A group of customers with its own price list, assortment and features.
+
+    Attributes:
+        id: Opaque id.
+        name: Display name.
+        price_list_id: The shop's price list for the group's customers, if any.
+        assortment: The category ids (the shop's own) the group's customers may see and
+            order from; ``None`` for the whole assortment.
+        created_at: When it was made (UTC).
+    """
 
     id: str
     name: str
     price_list_id: str | None = None
+    assortment: frozenset[str] | None = attrs.field(default=None, converter=_category_set)
     created_at: datetime
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "Permission",
     "custom_role_name",
     "permission_set",
+    "permissions_of",
     "role_value",
 ]
 
@@ -109,3 +110,20 @@ def permission_set(values: Iterable[Permission | str]) -> frozenset[Permission]:
             names = ", ".join(p.value for p in Permission)
             raise UnknownPermission(f"Permissions are: {names}.") from None
     return frozenset(chosen)
+
+
+def permissions_of(
+    role: Role | str, custom_roles: Mapping[str, frozenset[Permission]]
+) -> frozenset[Permission]:
+    """What a member with ``role`` may do: a built-in role's default set, or the custom
+    role's set from ``custom_roles`` (the kit's ``roles=``).
+
+    Raises:
+        UnknownRole: A custom name the kit was not given.
+    """
+    if isinstance(role, Role):
+        return DEFAULT_ROLE_PERMISSIONS[role]
+    found = custom_roles.get(role)
+    if found is None:
+        raise UnknownRole()
+    return found

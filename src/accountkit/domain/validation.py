@@ -546,7 +546,6 @@ def validate_vat_id(value: object, *, field: str = "vat_id") -> str:
         if _VAT_ID.fullmatch(compact):
             return compact
     raise InvalidValue(
-        "A VAT id is the country's two letters and 2 to 12 letters or digits, such as "
-        "DE123456789.",
+        "A VAT id is the country's two letters and 2 to 12 letters or digits, such as DE123456789.",
         field=field,
     )

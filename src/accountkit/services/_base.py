@@ -11,6 +11,7 @@ import attrs
 from accountkit._clock import Clock
 from accountkit.domain import Actor, ActorKind, Event, EventKind, User
 from accountkit.domain._ids import new_id
+from accountkit.domain.permissions import Permission
 from accountkit.errors import (
     ChannelNotFound,
     ConcurrentUpdate,
@@ -56,6 +57,7 @@ class Context:
     password_policy: PasswordPolicy
     limiter: AttemptLimiter
     shop_name: str | None = None
+    custom_roles: Mapping[str, frozenset[Permission]] = attrs.field(factory=dict)
     allow_special_use_domains: bool = False
 
 

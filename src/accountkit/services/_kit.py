@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from accountkit._clock import Clock, SystemClock, checked_clock
+from accountkit.domain.permissions import Permission, custom_role_name, permission_set
 from accountkit.errors import InvalidPolicy, InvalidValue
 from accountkit.notify import Notifier, Outbox
 from accountkit.policies import SalesChannel, SessionPolicy, ShopPolicy
@@ -44,6 +46,9 @@ class AccountKit:
         limiter: Counts failed sign-ins; defaults to ``StoreLimiter(store)`` (10 failures
             per account, 100 per client, in 15 minutes).
         shop_name: The shop's name, which passwords must not contain.
+        roles: Custom roles beside the built-in ``Role`` members: a name (1 to 32 of a-z,
+            0-9, ``_``) and the permissions it grants, such as
+            ``{"purchaser": {Permission.PLACE_ORDERS, Permission.SEE_PRICES}}``.
         allow_special_use_domains: Accept e-mail addresses under special-use domains
             (``.test``, ``.invalid``, ``.local``, ...), which cannot receive mail. Off by
             default, when such an address raises ``SpecialUseDomain``; turn it on in test
@@ -54,6 +59,7 @@ class AccountKit:
             duplicate channel names, or channels that disagree on the membership rule
             (memberships are shop-wide, since a user is; a shop with B2C and B2B channels
             gives every channel ``membership=MembershipRule.MANY_COMPANIES``).
+        UnknownRole, UnknownPermission: A bad custom role name or permission.
         InvalidValue: ``store`` is not a store (for example a URL string: pass
             ``SqlStore(url)``), ``clock`` has no ``now()``, ``notifier`` no ``send()``,
             ``password_hasher`` no ``hash()`` and ``verify()``, ``limiter`` not the three
@@ -82,6 +88,7 @@ class AccountKit:
         session_policy: SessionPolicy | None = None,
         limiter: AttemptLimiter | None = None,
         shop_name: str | None = None,
+        roles: Mapping[str, Iterable[Permission | str]] | None = None,
         allow_special_use_domains: bool = False,
     ) -> None:
         _check_store(store)
@@ -175,6 +182,7 @@ class AccountKit:
             password_policy=password_policy or PasswordPolicy(),
             limiter=limiter or StoreLimiter(store),
             shop_name=shop_name,
+            custom_roles=_custom_roles(roles),
             allow_special_use_domains=allow_special_use_domains,
         )
         service = Service(context)
@@ -205,6 +213,22 @@ class AccountKit:
 
     def __repr__(self) -> str:
         return f"AccountKit(store={type(self.store).__name__}, channels={list(self.channels)})"
+
+
+def _custom_roles(
+    roles: Mapping[str, Iterable[Permission | str]] | None,
+) -> Mapping[str, frozenset[Permission]]:
+    if roles is None:
+        return MappingProxyType({})
+    if not isinstance(roles, Mapping):
+        raise InvalidValue(
+            "roles maps custom role names to permissions, such as "
+            '{"purchaser": {Permission.PLACE_ORDERS}}.',
+            field="roles",
+        )
+    return MappingProxyType(
+        {custom_role_name(name): permission_set(perms) for name, perms in sorted(roles.items())}
+    )
 
 
 def _check_store(store: object) -> None:
