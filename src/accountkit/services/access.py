@@ -16,6 +16,7 @@ category of it)::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
@@ -63,12 +64,14 @@ class Browse:
 Action = Permission | MyPage | Browse
 """What ``kit.access`` decides on: a permission, a "my page", or browsing."""
 
-PAGE_PERMISSIONS: Mapping[MyPage, Permission] = {
-    MyPage.ORDERS: Permission.SEE_ORDERS_AND_TRACKING,
-    MyPage.TRACKING: Permission.SEE_ORDERS_AND_TRACKING,
-    MyPage.INVOICES: Permission.SEE_INVOICES_AND_DOCUMENTS,
-    MyPage.DOWNLOADS: Permission.DOWNLOAD_FILES,
-}
+PAGE_PERMISSIONS: Mapping[MyPage, Permission] = MappingProxyType(
+    {
+        MyPage.ORDERS: Permission.SEE_ORDERS_AND_TRACKING,
+        MyPage.TRACKING: Permission.SEE_ORDERS_AND_TRACKING,
+        MyPage.INVOICES: Permission.SEE_INVOICES_AND_DOCUMENTS,
+        MyPage.DOWNLOADS: Permission.DOWNLOAD_FILES,
+    }
+)
 """The permission each "my page" needs."""
 
 # A signed-in user who acts for no customer (a B2C account without a personal customer)
