@@ -67,13 +67,14 @@ def say(text: str) -> None:
 
 def show_context(context: StorefrontContext) -> None:
     customer, conditions = context.customer, context.conditions
+    who = "A visitor" if context.user is None else context.user.display_name
     if customer is None or conditions is None:
-        say(f"{context.user.display_name} acts for no customer")
+        say(f"{who} acts for no customer")
         return
     group = context.group.name if context.group else "no group"
     price_list = conditions.price_list_id or "the standard price list"
     say(
-        f"{context.user.display_name} acts for {customer.name} (no. {customer.number}) "
+        f"{who} acts for {customer.name} (no. {customer.number}) "
         f"as {context.role}: group {group}, {price_list}, discount {conditions.discount}%"
     )
 

@@ -89,6 +89,7 @@ def main() -> None:
 
     # What the storefront shows Ada after sign-in: whom she buys for, and on what terms.
     context = kit.customers.context_for(ada.id)
+    assert context.user is not None
     assert context.customer is not None
     assert context.conditions is not None
     print(

@@ -58,7 +58,10 @@ from accountkit import (
     ShopPolicy,
     UserTier,
 )
-from accountkit.policies import Field
+from accountkit.domain.permissions import Permission
+from accountkit.errors import AccountKitError
+from accountkit.policies import Field, MyPage
+from accountkit.services import Action, Browse, StorefrontContext
 from tests.differential._harness import START, Kits, Outcome, ShiftingClock
 from tests.helpers import BASE_URL, link_token
 
@@ -875,6 +878,48 @@ class DifferentialMachine(RuleBasedStateMachine):
             email=email, given_name=given, birth_date=born, password_hash=hashes[scheme]
         )
         self._made("import_user", lambda kit: kit.users.import_user(actor, record), self.user_ids)
+
+    # --- access ---------------------------------------------------------------------------
+
+    @rule(
+        target=groups,
+        actor=OPERATORS,
+        assortment=st.sampled_from(
+            [None, frozenset(), frozenset({"garden"}), frozenset({"garden", "Gärten"}), {"\x00"}]
+        ),
+    )
+    def create_group_with_assortment(
+        self, actor: Actor, assortment: frozenset[str] | None
+    ) -> MultipleResults[str]:
+        """Make a group whose customers browse only some categories (a bad id is refused)."""
+        return self._made(
+            "create_group assortment",
+            lambda kit: kit.customers.create_group(actor, name="Assorted", assortment=assortment),
+            self.group_ids,
+        )
+
+    @rule(user=st.none() | users | HOSTILE_IDS, channel=CHANNELS | st.just("nowhere"))
+    def access(self, user: str | None, channel: str) -> None:
+        """What a visitor or a stored user may do on a channel, and the code of each refusal."""
+        actions = [*Permission, *MyPage, Browse(), Browse("garden"), Browse("tools")]
+
+        def code(kit: AccountKit, context: StorefrontContext, action: Action) -> str:
+            try:
+                kit.access.check(context, action)
+            except AccountKitError as exc:
+                return exc.code
+            return "ok"
+
+        def decide(kit: AccountKit) -> object:
+            context = kit.customers.context_for(user, channel=channel)
+            return (
+                context,
+                [kit.access.can(context, a) for a in actions],
+                [code(kit, context, a) for a in actions],
+                kit.access.my_pages(context),
+            )
+
+        self._each("access", decide)
 
     # --- everything at once -----------------------------------------------------------------
 

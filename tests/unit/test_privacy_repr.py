@@ -133,7 +133,9 @@ def contexts(draw: st.DrawFn) -> tuple[StorefrontContext, list[Any]]:
     """A storefront context of a user and their customer, and both's personal values."""
     user, user_values = draw(users())
     customer, customer_values = draw(customers())
-    context = StorefrontContext(user=user, customer=customer, conditions=customer.conditions)
+    context = StorefrontContext(
+        user=user, channel="web", customer=customer, conditions=customer.conditions
+    )
     return context, [*user_values, *customer_values]
 
 

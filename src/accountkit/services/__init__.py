@@ -2,6 +2,7 @@
 
 from accountkit.services._kit import AccountKit
 from accountkit.services._signin import SignIn
+from accountkit.services.access import AccessService, Action, Browse
 from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService, StorefrontContext
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
@@ -10,9 +11,12 @@ from accountkit.services.reports import ReportService
 from accountkit.services.users import ImportedUser, UserService
 
 __all__ = [
+    "AccessService",
     "AccountKit",
+    "Action",
     "AttemptLimiter",
     "AuthService",
+    "Browse",
     "CustomerService",
     "GuestSource",
     "ImportedUser",

@@ -13,6 +13,7 @@ from accountkit.policies import SalesChannel, SessionPolicy, ShopPolicy
 from accountkit.security.passwords import Argon2Hasher, PasswordHasher, PasswordPolicy
 from accountkit.security.tokens import SessionCodec, TokenCodec
 from accountkit.services._base import Context, Service
+from accountkit.services.access import AccessService
 from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
@@ -191,6 +192,7 @@ class AccountKit:
         self.users = UserService(service)
         self.customers = CustomerService(service)
         self.reports = ReportService(service)
+        self.access = AccessService(service)
 
     def close(self) -> None:
         """Close the store; afterwards every call raises

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
@@ -22,6 +22,7 @@ from accountkit.domain import (
 )
 from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
+from accountkit.domain.permissions import Permission
 from accountkit.domain.validation import (
     MAX_CUSTOMER_NUMBER_LENGTH,
     normalise_email,
@@ -40,6 +41,8 @@ from accountkit.errors import (
     NotAMember,
     UserNotFound,
 )
+from accountkit.policies import MyPage
+from accountkit.services import access as access_rules
 from accountkit.services._base import (
     Service,
     require_active_self,
@@ -54,23 +57,31 @@ __all__ = ["CustomerService", "StorefrontContext"]
 
 @attrs.frozen(kw_only=True)
 class StorefrontContext:
-    """What a storefront shows a signed-in user: who they are and whom they act for.
+    """What a storefront shows a visitor: who they are, whom they act for, and what the
+    channel's policy grants them.
 
     Attributes:
-        user: The user.
+        user: The signed-in user, or ``None`` for an anonymous visitor.
+        channel: The sales channel (storefront) the visitor is on.
         customer: The customer the user acts for (the active company), or ``None``.
         group: That customer's group, or ``None``.
         conditions: That customer's purchase conditions, or ``None``.
         role: The user's role at that customer (a Role or a custom role's name), or ``None``.
         memberships: All of the user's memberships, oldest first (for a company selector).
+        permissions: What ``kit.access`` granted when ``context_for`` built this context
+            (for templates; ``kit.access.can`` decides from the fields above).
+        my_pages: The "my pages" granted likewise.
     """
 
-    user: User
+    user: User | None
+    channel: str
     customer: Customer | None = None
     group: CustomerGroup | None = None
     conditions: PurchaseConditions | None = None
     role: Role | str | None = None
     memberships: tuple[Membership, ...] = ()
+    permissions: frozenset[Permission] = frozenset()
+    my_pages: frozenset[MyPage] = frozenset()
 
 
 def _lock_user(tx: Transaction, user_id: str) -> User:
@@ -329,13 +340,26 @@ class CustomerService:
     # --- groups -------------------------------------------------------------------------
 
     def create_group(
-        self, actor: Actor, *, name: str, price_list_id: str | None = None
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        price_list_id: str | None = None,
+        assortment: Iterable[str] | None = None,
     ) -> CustomerGroup:
-        """Create a customer group with its own price list.
+        """Create a customer group with its own price list and assortment.
+
+        Args:
+            actor: The operator (or the system).
+            name: The group's display name.
+            price_list_id: The shop's price list for the group's customers.
+            assortment: The category ids (the shop's own) its customers may browse; ``None``
+                (the default) for the whole assortment. ``kit.access`` refuses a category
+                outside it.
 
         Raises:
-            NotPermitted, InvalidName, InvalidValue (a price list id that is not an id of 1
-            to 200 characters).
+            NotPermitted, InvalidName, InvalidValue (a price list id or a category that is
+            not an id of 1 to 200 characters, or an assortment given as one string).
         """
         require_staff(actor)
         group = CustomerGroup(
@@ -344,6 +368,7 @@ class CustomerService:
             price_list_id=(
                 None if price_list_id is None else validate_id(price_list_id, field="price_list_id")
             ),
+            assortment=_checked_assortment(assortment),
             created_at=self._s._ctx.clock.now(),
         )
 
@@ -528,14 +553,36 @@ class CustomerService:
 
         return self._s._read(work)
 
-    def context_for(self, user_id: str, *, actor: Actor | None = None) -> StorefrontContext:
-        """Return what the storefront shows the user: the acting customer, its group, its
-        purchase conditions and the user's role there.
+    def context_for(
+        self,
+        user_id: str | None,
+        *,
+        channel: str | None = None,
+        actor: Actor | None = None,
+    ) -> StorefrontContext:
+        """Return what the storefront shows the user (or, for ``None``, an anonymous
+        visitor): the acting customer, its group, its purchase conditions, the user's role
+        there, and what ``kit.access`` grants on the channel.
+
+        Args:
+            user_id: The signed-in user, or ``None`` for a visitor who has not signed in.
+            channel: The storefront's channel; defaults to the kit's first.
+            actor: Who asks; a user may ask only for themself.
 
         Raises:
             UserNotFound: No user has this id.
             NotPermitted: ``actor`` is another user.
+            ChannelNotFound: ``channel`` is not one of the kit's.
+            UnknownRole: The user's role is a custom role the kit was not given.
+
+        Example::
+
+            ctx = kit.customers.context_for(None, channel="b2b")
+            kit.access.can(ctx, Permission.SEE_PRICES)
         """
+        name = self._s._channel(channel).name
+        if user_id is None:
+            return self._granted(StorefrontContext(user=None, channel=name))
         if actor is not None:
             require_self_or_staff(actor, user_id)
 
@@ -546,11 +593,12 @@ class CustomerService:
             memberships = tuple(tx.memberships.for_user(user_id))
             active = next((m for m in memberships if m.active), None)
             if active is None:
-                return StorefrontContext(user=user, memberships=memberships)
+                return StorefrontContext(user=user, channel=name, memberships=memberships)
             customer = _load_customer(tx, active.customer_id)
             group = None if customer.group_id is None else tx.groups.get(customer.group_id)
             return StorefrontContext(
                 user=user,
+                channel=name,
                 customer=customer,
                 group=group,
                 conditions=customer.conditions,
@@ -558,7 +606,27 @@ class CustomerService:
                 memberships=memberships,
             )
 
-        return self._s._read(work)
+        return self._granted(self._s._read(work))
+
+    def _granted(self, context: StorefrontContext) -> StorefrontContext:
+        policy = self._s._channel(context.channel).policy
+        roles = self._s._ctx.custom_roles
+        return attrs.evolve(
+            context,
+            permissions=access_rules.grants(context, policy, roles),
+            my_pages=access_rules.pages(context, policy, roles),
+        )
+
+
+def _checked_assortment(assortment: Iterable[str] | None) -> frozenset[str] | None:
+    if assortment is None:
+        return None
+    if isinstance(assortment, str) or not isinstance(assortment, Iterable):
+        raise InvalidValue(
+            "assortment is a set of category ids, such as {'garden'}; None for all.",
+            field="assortment",
+        )
+    return frozenset(validate_id(c, field="assortment") for c in assortment)
 
 
 def _storable_number(number: str) -> bool:
