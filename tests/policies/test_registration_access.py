@@ -17,6 +17,7 @@ from accountkit import (
     UserStatus,
 )
 from accountkit.errors import (
+    AuthenticationError,
     AwaitingApproval,
     InvalidValue,
     NotPendingApproval,
@@ -26,7 +27,7 @@ from accountkit.errors import (
     UserNotFound,
 )
 from tests.conftest import KitFactory
-from tests.helpers import OPERATOR, last_message
+from tests.helpers import OPERATOR, last_message, link_token
 from tests.policies._registration import (
     APPROVAL_B2C,
     BORN,
@@ -335,3 +336,30 @@ def test_a_reason_that_cannot_be_stored_is_refused(make_kit: KitFactory) -> None
     with pytest.raises(InvalidValue):
         kit.registration.reject(OPERATOR, user.id, reason="no\x00")
     assert kit.users.get(user.id).status is UserStatus.PENDING_APPROVAL
+
+
+def test_approval_on_a_verifying_channel_sends_a_live_verification_link(
+    make_kit: KitFactory,
+) -> None:
+    """The status change ends the link sent at registration, so approval sends a new one,
+    which verifies the address; the old one is dead."""
+    verifying = attrs.evolve(ShopPolicy.b2b_approval(), require_email_verification=True)
+    kit = make_kit(verifying)
+    result = kit.registration.register(
+        email="ada@example.com",
+        password=PASSWORD,
+        birth_date=BORN,
+        given_name="Ada",
+        family_name="Lovelace",
+        company_name="Engines",
+    )
+    assert result.check_inbox
+    old = link_token(last_message(kit, MessageKind.EMAIL_VERIFICATION))
+    user = kit.users.find_by_email("ada@example.com")
+    assert user is not None
+    kit.registration.approve(OPERATOR, user.id)
+    new = link_token(last_message(kit, MessageKind.EMAIL_VERIFICATION))
+    with pytest.raises(AuthenticationError):
+        kit.auth.verify_email(old)
+    assert kit.auth.verify_email(new).email_verified_at is not None
+    assert kit.auth.login_with_password("ada@example.com", PASSWORD).user.id == user.id

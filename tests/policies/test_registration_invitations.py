@@ -3,6 +3,8 @@ invitee sets a password through the one-time INVITATION link."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from accountkit import (
@@ -10,6 +12,7 @@ from accountkit import (
     Actor,
     CustomerKind,
     EventKind,
+    FrozenClock,
     MessageKind,
     Role,
     SalesChannel,
@@ -30,14 +33,17 @@ from accountkit.errors import (
     NotPermitted,
     NotYourCompany,
     PermissionDenied,
+    TokenExpired,
+    TokenInvalid,
     TokenRevoked,
     TokenUsed,
+    TokenWrongPurpose,
     UnknownRole,
 )
 from accountkit.storage import MemoryStore
 from accountkit.testing import CheapPasswordHasher
 from tests.conftest import SECRET, KitFactory
-from tests.helpers import BASE_URL, OPERATOR, last_message
+from tests.helpers import BASE_URL, OPERATOR, last_message, upgrade_token
 from tests.policies._registration import (
     BORN,
     OPEN_B2B,
@@ -363,3 +369,44 @@ def test_a_manager_may_invite_another_manager(make_kit: KitFactory) -> None:
     )
     roles = sorted(str(m.role) for m in kit.customers.members(firm))
     assert roles == ["company_manager", "company_manager"]
+
+
+# --- the link as an attacker sees it ----------------------------------------------------
+
+
+def test_a_tampered_or_foreign_token_is_refused(make_kit: KitFactory) -> None:
+    """A changed invitation token, or another purpose's token, changes nothing."""
+    kit = _closed(make_kit)
+    invited = kit.registration.invite(OPERATOR, email="ada@example.com", given_name="Ada")
+    assert invited is not None
+    token = invitation_token(kit)
+    with pytest.raises(TokenInvalid):
+        kit.registration.accept_invitation(token[:-2] + "AA", password=PASSWORD, birth_date=BORN)
+    with pytest.raises(TokenWrongPurpose):
+        kit.registration.upgrade_guest(token, password=PASSWORD, birth_date=BORN)
+    upgrade = upgrade_token(kit, invited)
+    with pytest.raises(TokenWrongPurpose):
+        kit.registration.accept_invitation(upgrade, password=PASSWORD, birth_date=BORN)
+    assert kit.users.get(invited.id).tier is UserTier.GUEST
+
+
+def test_an_invitation_expires_after_14_days(make_kit: KitFactory, clock: FrozenClock) -> None:
+    """The link lives 14 days; later it is TokenExpired and the invitee stays a guest."""
+    kit = _closed(make_kit)
+    kit.registration.invite(OPERATOR, email="ada@example.com", given_name="Ada")
+    token = invitation_token(kit)
+    clock.advance(timedelta(days=14, seconds=1))
+    with pytest.raises(TokenExpired):
+        kit.registration.accept_invitation(token, password=PASSWORD, birth_date=BORN)
+
+
+def test_a_disabled_invitee_cannot_accept(make_kit: KitFactory) -> None:
+    """Disabling the invitee ends the link; nothing changes."""
+    kit = _closed(make_kit)
+    invited = kit.registration.invite(OPERATOR, email="ada@example.com", given_name="Ada")
+    assert invited is not None
+    token = invitation_token(kit)
+    kit.users.disable(OPERATOR, invited.id)
+    with pytest.raises(TokenRevoked):
+        kit.registration.accept_invitation(token, password=PASSWORD, birth_date=BORN)
+    assert kit.users.get(invited.id).password_hash is None

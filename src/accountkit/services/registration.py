@@ -548,7 +548,9 @@ class RegistrationService:
         A customer made by the request (under B2B, or a personal one) gets its automatic
         customer number now, when its channel's numbering is AUTOMATIC. History records
         REGISTRATION_APPROVED with the actor, and a REGISTRATION_APPROVED notice goes to the
-        user's address after the unit committed.
+        user's address after the unit committed. On a channel that requires e-mail
+        verification an unverified user gets a new EMAIL_VERIFICATION link with it (the
+        status change ended the one sent at registration).
 
         Raises:
             NotPermitted: ``actor`` is a user.
@@ -571,8 +573,15 @@ class RegistrationService:
                 if customer.number is None and numbering is not None:
                     self._number_at_approval(tx, customer, numbering, actor)
             ch = self._registered_channel(tx, user_id)
-            note = message(self._s, MessageKind.REGISTRATION_APPROVED, stored, channel=ch)
-            return stored, [note]
+            notes = [message(self._s, MessageKind.REGISTRATION_APPROVED, stored, channel=ch)]
+            unverified = stored.email_verified_at is None
+            if ch is not None and ch.policy.require_email_verification and unverified:
+                # The status change killed the verification link sent at registration.
+                link = one_time_link(self._s, tx, stored, TokenPurpose.EMAIL_VERIFICATION, ch)
+                notes.append(
+                    message(self._s, MessageKind.EMAIL_VERIFICATION, stored, channel=ch, link=link)
+                )
+            return stored, notes
 
         approved, messages = self._s._write(work)
         send_all(self._s, messages)
