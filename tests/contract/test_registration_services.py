@@ -5,6 +5,9 @@ checkout. (Rejection and the company fields need the store's ``users.remove``,
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import attrs
 import pytest
 
@@ -19,6 +22,7 @@ from accountkit import (
     UserTier,
 )
 from accountkit.errors import (
+    AccountKitError,
     AwaitingApproval,
     InvalidFields,
     NotPendingApproval,
@@ -191,3 +195,55 @@ def test_guest_checkout_follows_the_channel(make_kit: KitFactory, store: Store) 
             is None
         )
     assert kit.users.get(full.id) == full
+
+
+def _race(count: int, work: Callable[[], object]) -> list[str]:
+    """Run ``work`` on ``count`` threads at once; the outcome codes, sorted."""
+    codes: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            work()
+            code = "ok"
+        except AccountKitError as exc:
+            code = exc.code
+        with lock:
+            codes.append(code)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(codes)
+
+
+def test_concurrent_approvals_approve_and_number_once(make_kit: KitFactory, store: Store) -> None:
+    """Four operators approve one request at once: one succeeds, the others are
+    NotPendingApproval, and the company gets exactly one number."""
+    kit = make_kit(ShopPolicy.b2b_approval(), store=store)
+    user = company(kit)
+    codes = _race(4, lambda: kit.registration.approve(OPERATOR, user.id))
+    assert codes == ["not_pending_approval"] * 3 + ["ok"]
+    customer = kit.customers.context_for(user.id).customer
+    assert customer is not None
+    assert customer.number == "10000"
+    later = company(kit, "bob@example.com")
+    kit.registration.approve(OPERATOR, later.id)
+    later_customer = kit.customers.context_for(later.id).customer
+    assert later_customer is not None
+    assert later_customer.number == "10001"
+
+
+def test_concurrent_acceptances_accept_once(make_kit: KitFactory, store: Store) -> None:
+    """Four browsers accept one invitation at once: one signs in, the others get TokenUsed."""
+    kit = make_kit(ShopPolicy.abicart(), store=store)
+    kit.registration.invite(OPERATOR, email="ada@example.com", given_name="Ada")
+    token = invitation_token(kit)
+    codes = _race(
+        4, lambda: kit.registration.accept_invitation(token, password=PASSWORD, birth_date=BORN)
+    )
+    assert codes == ["ok"] + ["token_used"] * 3
