@@ -1,4 +1,5 @@
-"""Registration: how users come to be, and how they move up the tiers by themselves."""
+"""Registration: how users come to be (by the channel's access and mode, by invitation, at
+checkout), and how they move up the tiers by themselves."""
 
 from __future__ import annotations
 
@@ -244,9 +245,12 @@ def _invited_member(tx: Transaction, user: User, customer: Customer | None) -> b
 class RegistrationService:
     """Making users: ``kit.registration``.
 
-    Self-registration makes a FULL user; checkout and newsletter sign-up make (or reuse) a
-    GUEST; the operator makes BLANK users for cards and printed codes. BLANK and GUEST
-    users move up with :meth:`complete_profile` and :meth:`upgrade_guest`.
+    Self-registration makes a FULL user as the channel's policy says (at once, or as a
+    request the operator decides with :meth:`approve` or :meth:`reject`); checkout and
+    newsletter sign-up make (or reuse) a GUEST; the operator or a company manager invites
+    people (:meth:`invite`, :meth:`accept_invitation`); the operator makes BLANK users for
+    cards and printed codes. BLANK and GUEST users move up with :meth:`complete_profile`
+    and :meth:`upgrade_guest`.
     """
 
     def __init__(self, service: Service) -> None:
