@@ -262,13 +262,12 @@ def b2b_channel(clock: FrozenClock) -> None:
         assert request.sign_in is None
         alpen = kit.customers.get(kit.customers.memberships(tim.id)[0].customer_id)
         role = kit.customers.context_for(tim.id).role
-        say(f"Tim registers {alpen.name}: customer no. {alpen.number}, Tim is its {role}")
-        say(f"his account waits for the operator: {tim.status}")
+        say(f"Tim registers {alpen.name}, Tim is its {role}")
+        say(f"his account waits for the operator: {tim.status}, no customer number yet")
         clock.advance(timedelta(hours=2))
-        # Approval with a notice to the user comes with the shop-policies capability; until
-        # then the operator switches the waiting account on.
-        tim = kit.users.enable(operator, tim.id)
-        say(f"{operator.id} approves the account: {tim.status}")
+        tim = kit.registration.approve(operator, tim.id)
+        alpen = kit.customers.get(alpen.id)
+        say(f"{operator.id} approves the account: {tim.status}, customer no. {alpen.number}")
 
         clock.advance(timedelta(minutes=10))
         retail = kit.customers.create_group(

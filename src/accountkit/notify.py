@@ -39,6 +39,13 @@ class MessageKind(enum.StrEnum):
     - ``EMAIL_CHANGED``: a notice, to the old address, that the address has changed.
     - ``ACCOUNT_EXISTS``: a notice that someone tried to register with this address,
       which has an account already (with a sign-in or reset link).
+    - ``COMPANY_INVITATION``: a notice to an address that has an account already: a
+      company manager invited it to their company (no link; the operator or the manager
+      adds the account as a member once its owner agrees).
+    - ``REGISTRATION_APPROVED``: a notice that the operator approved the registration;
+      the person may sign in now (no link).
+    - ``REGISTRATION_REJECTED``: a notice that the operator rejected the registration and
+      deleted its data (``reason`` may say why; no link).
     """
 
     INVITATION = "invitation"
@@ -52,6 +59,9 @@ class MessageKind(enum.StrEnum):
     EMAIL_CHANGE_NOTICE = "email_change_notice"
     EMAIL_CHANGED = "email_changed"
     ACCOUNT_EXISTS = "account_exists"
+    COMPANY_INVITATION = "company_invitation"
+    REGISTRATION_APPROVED = "registration_approved"
+    REGISTRATION_REJECTED = "registration_rejected"
 
 
 @attrs.frozen(kw_only=True)
@@ -66,8 +76,9 @@ class Message:
         code: The sign-in code of a ``LOGIN_CODE`` message (never log it).
         channel: The sales channel it is sent for, to brand the e-mail.
         created_at: When accountkit made it (UTC).
+        reason: The operator's words for a ``REGISTRATION_REJECTED`` notice, if any.
 
-    Its ``repr`` shows neither recipient, link nor code.
+    Its ``repr`` shows neither recipient, link, code nor reason.
     """
 
     kind: MessageKind
@@ -77,6 +88,7 @@ class Message:
     code: str | None = attrs.field(default=None, repr=False)
     channel: str | None = None
     created_at: datetime
+    reason: str | None = attrs.field(default=None, repr=False)
 
 
 @runtime_checkable

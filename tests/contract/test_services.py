@@ -34,6 +34,7 @@ from accountkit.storage import Store
 from tests.conftest import KitFactory
 from tests.contract.factories import in_tx
 from tests.helpers import made
+from tests.policies._registration import OPEN_B2B
 
 STAFF = Actor.operator("staff-7")
 PASSWORD = "correct horse battery"
@@ -172,7 +173,7 @@ def test_profile_email_clash_changes_nothing(kit: AccountKit) -> None:
 
 def test_failed_b2b_registration_leaves_no_user(store: Store, make_kit: KitFactory) -> None:
     """A B2B registration with a taken e-mail stores neither a second user nor a company."""
-    kit = make_kit(ShopPolicy.b2b_approval(), store=store)
+    kit = make_kit(OPEN_B2B, store=store)
     email = f"{_local()}@example.com"
     first = _register_company(kit, email)
     (membership,) = kit.customers.memberships(first.id)
@@ -188,7 +189,7 @@ def test_failed_b2b_registration_leaves_no_user(store: Store, make_kit: KitFacto
 
 def test_automatic_number_skips_a_manual_one(store: Store, make_kit: KitFactory) -> None:
     """Under AUTOMATIC numbering a company never gets a number an operator gave by hand."""
-    kit = make_kit(ShopPolicy.b2b_approval(), store=store)
+    kit = make_kit(OPEN_B2B, store=store)
     squatter = kit.customers.create(STAFF, name="Squatter", number="10000")
     user = _register_company(kit, f"{_local()}@example.com")
     (membership,) = kit.customers.memberships(user.id)

@@ -40,6 +40,7 @@ from hypothesis.stateful import (
 from accountkit import (
     AccountKit,
     Actor,
+    Address,
     CustomerKind,
     CustomerNumbering,
     DocumentKind,
@@ -111,6 +112,9 @@ def channels(rule_: MembershipRule) -> list[SalesChannel]:
         "approval": approval,
         "closed": ShopPolicy.b2c_closed(),
         "long": long_numbers,
+        # Companies with VAT id and phone, numbered at approval (the registration rules).
+        "trade": ShopPolicy.tradeline_pro(),
+        "none": ShopPolicy.site_builder(),
     }
     return [
         SalesChannel(name, attrs.evolve(p, membership=rule_), base_url=BASE_URL)
@@ -920,6 +924,133 @@ class DifferentialMachine(RuleBasedStateMachine):
             )
 
         self._each("access", decide)
+
+    # --- registration -----------------------------------------------------------------------
+
+    # Good values most of the time, so that requests are made and decided.
+    phones = st.sampled_from(["+49 30 1234567", "0049301234567", "+4930123", None, "x", "\x00"])
+    vat_ids = st.sampled_from(["DE123456789", "de 123.456.789", "DE98765432", None, "1", "\ud800"])
+    company_address = Address(
+        name="AP", street="1 Row", postal_code="10115", city="Berlin", country="de"
+    )
+    addresses = st.sampled_from(
+        [
+            None,
+            company_address,
+            company_address,
+            attrs.evolve(company_address, street=""),
+            attrs.evolve(company_address, country="Germany"),
+        ]
+    )
+    requests: Bundle[str] = Bundle("requests")
+    """Users made by a registration with master data (pending ones on the "trade" channel)."""
+
+    @rule(
+        targets=(users, requests),
+        channel=st.sampled_from(["trade", "trade", "trade", "b2b", "web"]),
+        email=st.sampled_from(["ada@example.com", "bob@shop.de", "fish@example.com"]) | EMAILS,
+        phone=phones,
+        vat_id=vat_ids,
+        address=addresses,
+    )
+    def register_master_data(
+        self,
+        channel: str,
+        email: str,
+        phone: str | None,
+        vat_id: str | None,
+        address: Address | None,
+    ) -> MultipleResults[str]:
+        """Registration with phone, VAT id and company address: all bad fields at once."""
+        made = self._made(
+            "register master data",
+            lambda kit: (
+                kit.registration.register(
+                    email=email,
+                    password=PASSWORD,
+                    birth_date=date(1990, 5, 17),
+                    given_name="Ada",
+                    family_name="Lovelace",
+                    company_name="Engines",
+                    phone=phone,
+                    vat_id=vat_id,
+                    company_address=address,
+                    channel=channel,
+                ).user
+            ),
+            self.user_ids,
+        )
+        if made.values:
+            user_id = made.values[0]
+            _, memberships = self._each(
+                "memberships after register", lambda kit: kit.customers.memberships(user_id)
+            )
+            for membership in cast(Sequence[Membership], memberships or ()):
+                self.customer_ids[membership.customer_id] = None
+        return made
+
+    @rule(
+        actor=OPERATORS,
+        user=requests | requests | users | HOSTILE_IDS,
+        approve=st.booleans(),
+        reason=st.sampled_from([None, None, "Resellers only.", "\x00"]),
+    )
+    def decide_request(self, actor: Actor, user: str, approve: bool, reason: str | None) -> None:
+        """Approve or reject a request (or a user who is none): the same codes everywhere."""
+        if approve:
+            self._each("approve", lambda kit: kit.registration.approve(actor, user))
+        else:
+            self._each("reject", lambda kit: kit.registration.reject(actor, user, reason))
+
+    @rule(
+        target=users,
+        email=st.sampled_from(["ada@example.com", "bob@shop.de", "gus@example.com"]) | EMAILS,
+        given=st.sampled_from(["Ada", "Bob"]) | OPTIONAL_NAMES,
+        by=st.sampled_from([None, None, None]) | users,
+        customer=st.none() | customers | customers | HOSTILE_IDS,
+        role=st.sampled_from([None, None, None, Role.BUYER, "company_manager", "nobody"]),
+        password=PASSWORDS,
+        born=BIRTH_DATES,
+    )
+    def invite(
+        self,
+        email: str,
+        given: str | None,
+        by: str | None,
+        customer: str | None,
+        role: Role | str | None,
+        password: str,
+        born: date,
+    ) -> MultipleResults[str]:
+        """The operator (or a user, for a customer) invites; the link is accepted."""
+        actor = Actor.operator("staff-1") if by is None else Actor.user(by)
+        made = self._made(
+            "invite",
+            lambda kit: kit.registration.invite(
+                actor, email=email, given_name=given, customer_id=customer, role=role
+            ),
+            self.user_ids,
+        )
+        tokens = self._sent(MessageKind.INVITATION)
+        if tokens is not None:
+            self._session(
+                "accept_invitation",
+                lambda kit: kit.registration.accept_invitation(
+                    tokens[id(kit)], password=password, birth_date=born
+                ),
+            )
+        return made
+
+    @rule(email=EMAILS, channel=st.sampled_from(["web", "none"]))
+    def register_guest_by_channel(self, email: str, channel: str) -> None:
+        """Guest checkout on a GUEST_ACCOUNT or a NO_ACCOUNT channel."""
+        self._made(
+            "register_guest by channel",
+            lambda kit: kit.registration.register_guest(
+                email=email, given_name="Gus", channel=channel
+            ),
+            self.user_ids,
+        )
 
     # --- everything at once -----------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from accountkit import (
     FrozenClock,
     GuestSource,
     MembershipRule,
+    RegistrationAccess,
     Role,
     ShopPolicy,
     User,
@@ -39,6 +40,7 @@ from tests.helpers import made, upgrade_token
 OPERATOR = Actor.operator("staff-1")
 BORN = date(1990, 5, 17)
 PASSWORD = "correct horse"
+OPEN_B2B = attrs.evolve(ShopPolicy.b2b_approval(), registration_access=RegistrationAccess.OPEN)
 
 
 def register(
@@ -147,9 +149,9 @@ def test_register_under_approval_waits_for_the_operator(make_kit: KitFactory) ->
 
 
 def test_b2b_registration_makes_a_company_with_the_user_as_manager(make_kit: KitFactory) -> None:
-    """B2B self-registration makes a BUSINESS customer with an automatic number and the user
-    as its active COMPANY_MANAGER, all recorded in the customer's history."""
-    kit = make_kit(ShopPolicy.b2b_approval())
+    """Open B2B self-registration makes a BUSINESS customer with an automatic number and the
+    user as its active COMPANY_MANAGER, all recorded in the customer's history."""
+    kit = make_kit(OPEN_B2B)
     user = register(kit, company_name="Analytical Engines")
     context = kit.customers.context_for(user.id)
     assert context.customer is not None
@@ -165,7 +167,7 @@ def test_b2b_registration_makes_a_company_with_the_user_as_manager(make_kit: Kit
 
 def test_b2b_registration_that_fails_makes_no_company(make_kit: KitFactory) -> None:
     """A B2B registration refused for a taken e-mail leaves no customer and no used number."""
-    kit = make_kit(ShopPolicy.b2b_approval())
+    kit = make_kit(OPEN_B2B)
     register(kit, company_name="First")
     with pytest.raises(EmailTaken):
         register(kit, email="ADA@example.com", company_name="Second")

@@ -143,6 +143,10 @@ class EventKind(enum.StrEnum):
     EMAIL_CHANGED = "email_changed"
     EMAIL_VERIFIED = "email_verified"
     TOKENS_REVOKED = "tokens_revoked"
+    USER_INVITED = "user_invited"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    REGISTRATION_APPROVED = "registration_approved"
+    REGISTRATION_REJECTED = "registration_rejected"
 
 
 @attrs.frozen(kw_only=True)
