@@ -1033,8 +1033,9 @@ class _Customers(_Repo):
             self._x.run("customer_insert", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from _cause(exc)
-        # The row first: a live clash, an unknown group or id ends there with nothing
-        # written; a retired number is found by the claim, and the row is taken back.
+        # The row first (see update): a live clash, an unknown group or id ends there
+        # with nothing written; a retired number is found by the claim, and the row is
+        # taken back.
         if customer.number is not None and not self._claim(customer.number, customer.id):
             self._x.run("customer_delete", {"id": customer.id})
             raise CustomerNumberTaken()
@@ -1063,23 +1064,23 @@ class _Customers(_Repo):
         stored = _customer(row)
         if stored.version != customer.version:
             raise ConcurrentUpdate()
-        # Every check before the first write, so that a refused update writes nothing.
-        if (
-            customer.group_id is not None
-            and customer.group_id != stored.group_id
-            and self._x.first("group_by_id", {"id": customer.group_id}) is None
-        ):
-            raise GroupNotFound()
-        changed = customer.number != stored.number
-        if (
-            changed
-            and customer.number is not None
-            and not self._claim(customer.number, customer.id)
-        ):
-            raise CustomerNumberTaken()
+        # The row first, the number namespace second, in every write (add, update,
+        # remove): two units that meet on one number then wait for each other in one
+        # order, instead of deadlocking on PostgreSQL. A live clash ends at the row's
+        # unique index; a retired number is found by the claim, and the row is put back.
         values = _customer_values(customer)
         self._update("customer", values, customer.version, self._integrity, CustomerNotFound)
-        if changed and stored.number is not None:
+        if customer.number == stored.number:
+            return attrs.evolve(customer, version=customer.version + 1)
+        if customer.number is not None and not self._claim(customer.number, customer.id):
+            restore = _customer_values(stored)
+            restore.pop("id")
+            self._x.run(
+                "customer_update",
+                {**restore, "b_id": stored.id, "b_version": stored.version + 1},
+            )
+            raise CustomerNumberTaken()
+        if stored.number is not None:
             self._retire(stored.number, customer.id)
         return attrs.evolve(customer, version=customer.version + 1)
 
