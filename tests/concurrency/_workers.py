@@ -275,6 +275,13 @@ def _remove_customer(kit: AccountKit, index: int, arg: str) -> str:
     return arg
 
 
+def _remove_user(kit: AccountKit, index: int, arg: str) -> str:
+    """Store level (what rejecting a request does): remove the user ``arg``."""
+    with kit.store.transaction() as tx:
+        tx.users.remove(arg)
+    return arg
+
+
 ATTEMPT_AT = datetime(2026, 1, 1, 12, tzinfo=UTC)
 """When the racing attempt failures happen: one moment, so no window ends during a race."""
 
@@ -298,6 +305,7 @@ ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], Sho
     "create_numbered": (_create_numbered, manual_policy),
     "renumber": (_renumber, manual_policy),
     "remove_customer": (_remove_customer, manual_policy),
+    "remove_user": (_remove_user, companies_policy),
     "claim_number": (_claim_number, numbered_policy),
     "draw": (_draw, ShopPolicy.b2c_open),
     "join": (_join, companies_policy),
