@@ -102,6 +102,11 @@ def numbered_policy() -> ShopPolicy:
     )
 
 
+def manual_policy() -> ShopPolicy:
+    """The open B2C policy with customer numbers given by hand (MANUAL)."""
+    return attrs.evolve(ShopPolicy.b2c_open(), numbering=CustomerNumbering.MANUAL)
+
+
 def companies_policy() -> ShopPolicy:
     """The open B2C policy, but users may belong to several customers (MANY_COMPANIES)."""
     return attrs.evolve(ShopPolicy.b2c_open(), membership=MembershipRule.MANY_COMPANIES)
@@ -251,6 +256,32 @@ def _code_failure(kit: AccountKit, index: int, arg: str) -> str:
         return str(tx.login_codes.add_failure(user_id, code_id))
 
 
+def _create_numbered(kit: AccountKit, index: int, arg: str) -> str:
+    """Create a customer with the hand-given number ``arg``; the new customer's id."""
+    return kit.customers.create(Actor.operator("op"), name=f"Worker {index}", number=arg).id
+
+
+def _renumber(kit: AccountKit, index: int, arg: str) -> str:
+    """``"customer_id number"``: give that customer the number by hand."""
+    customer_id, number = arg.split(" ")
+    changed = kit.customers.set_customer_number(Actor.operator("op"), customer_id, number)
+    return str(changed.number)
+
+
+def _remove_customer(kit: AccountKit, index: int, arg: str) -> str:
+    """Store level (no service removes a customer yet): remove the customer ``arg``."""
+    with kit.store.transaction() as tx:
+        tx.customers.remove(arg)
+    return arg
+
+
+def _remove_user(kit: AccountKit, index: int, arg: str) -> str:
+    """Store level (what rejecting a request does): remove the user ``arg``."""
+    with kit.store.transaction() as tx:
+        tx.users.remove(arg)
+    return arg
+
+
 ATTEMPT_AT = datetime(2026, 1, 1, 12, tzinfo=UTC)
 """When the racing attempt failures happen: one moment, so no window ends during a race."""
 
@@ -271,6 +302,10 @@ ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], Sho
     "confirm_email_change": (_confirm_email_change, ShopPolicy.b2c_open),
     "assign": (_assign, ShopPolicy.b2c_open),
     "create_customer": (_create_customer, numbered_policy),
+    "create_numbered": (_create_numbered, manual_policy),
+    "renumber": (_renumber, manual_policy),
+    "remove_customer": (_remove_customer, manual_policy),
+    "remove_user": (_remove_user, companies_policy),
     "claim_number": (_claim_number, numbered_policy),
     "draw": (_draw, ShopPolicy.b2c_open),
     "join": (_join, companies_policy),
@@ -380,6 +415,7 @@ __all__ = [
     "companies_policy",
     "drop_schema",
     "kinds",
+    "manual_policy",
     "numbered_policy",
     "open_kit",
     "rounds",

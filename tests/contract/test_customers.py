@@ -157,8 +157,9 @@ def test_update_to_taken_number_raises_and_changes_nothing(store: Store) -> None
     assert _stored(store, second.id) == second
 
 
-def test_update_frees_the_old_number(store: Store) -> None:
-    """After a change of number the old one finds no one and another customer may take it."""
+def test_update_retires_the_old_number(store: Store) -> None:
+    """After a change of number the old one finds no one, and no other customer may take it
+    (numbers are never given out twice)."""
     customer = add_customer(store)
     assert customer.number is not None
     old = customer.number
@@ -166,18 +167,20 @@ def test_update_frees_the_old_number(store: Store) -> None:
         updated = tx.customers.update(attrs.evolve(customer, number="NEW-1"))
     assert _by_number(store, old) is None
     assert _by_number(store, "NEW-1") == updated
-    newcomer = add_customer(store, number=old)
-    assert _by_number(store, old) == newcomer
+    with pytest.raises(CustomerNumberTaken):
+        add_customer(store, number=old)
+    assert _by_number(store, old) is None
 
 
-def test_update_to_no_number_frees_it(store: Store) -> None:
-    """Removing the number frees it."""
+def test_update_to_no_number_retires_it(store: Store) -> None:
+    """Dropping the number finds no one by it, and no other customer may take it."""
     customer = add_customer(store)
     assert customer.number is not None
     with store.transaction() as tx:
         tx.customers.update(attrs.evolve(customer, number=None))
     assert _by_number(store, customer.number) is None
-    add_customer(store, number=customer.number)
+    with pytest.raises(CustomerNumberTaken):
+        add_customer(store, number=customer.number)
 
 
 # --- update ----------------------------------------------------------------------------------

@@ -1052,6 +1052,35 @@ class DifferentialMachine(RuleBasedStateMachine):
             self.user_ids,
         )
 
+    # --- storage ---------------------------------------------------------------------------
+    # Removals at the store level (what rejecting a registration request does): afterwards
+    # every store must agree on what is gone, and the numbering rules above then meet
+    # retired numbers, which no store may give to another customer.
+
+    @rule(customer=customers | HOSTILE_IDS)
+    def store_remove_customer(self, customer: str) -> None:
+        """Remove a customer through the store (refused while it has members)."""
+
+        def remove(kit: AccountKit) -> None:
+            with kit.store.transaction() as tx:
+                tx.customers.remove(customer)
+
+        outcome, _ = self._each("customers.remove", remove)
+        if outcome[0] == "ok":
+            self.customer_ids.pop(customer, None)
+
+    @rule(user=users | HOSTILE_IDS)
+    def store_remove_user(self, user: str) -> None:
+        """Remove a user through the store, with their sessions, tokens and memberships."""
+
+        def remove(kit: AccountKit) -> None:
+            with kit.store.transaction() as tx:
+                tx.users.remove(user)
+
+        outcome, _ = self._each("users.remove", remove)
+        if outcome[0] == "ok":
+            self.user_ids.pop(user, None)
+
     # --- everything at once -----------------------------------------------------------------
 
     @invariant()

@@ -7,7 +7,10 @@ migration and changing this file to match.
 Invariants held by the database itself, not only by the services:
 
 - ``users.email_key`` is unique (see ``validation.email_key``; NULL for users without one);
-- ``customers.number`` is unique;
+- ``customers.number`` is unique, and ``customer_numbers.number`` is the primary key of every
+  number ever given out: a claim inserts its row (a customer may take back only a number it
+  held itself), and giving a number up marks the row retired instead of deleting it, so a
+  number is never held by two customers, nor handed to a second one after it was retired;
 - ``memberships``: one row per (user, customer); at most one row per user with
   ``exclusive`` (memberships made under ONE_CUSTOMER_PER_USER), and at most one with
   ``active``, by partial unique indexes;
@@ -31,7 +34,7 @@ from accountkit.storage._sqltypes import UtcDateTime
 
 __all__ = ["HEAD_REVISION", "Tables", "build_tables"]
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 """The newest migration revision this package knows."""
 
 
@@ -53,6 +56,7 @@ class Tables:
     sessions: sa.Table
     login_codes: sa.Table
     attempts: sa.Table
+    customer_numbers: sa.Table
 
 
 def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
@@ -74,6 +78,7 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("given_name", sa.String(200)),
         sa.Column("family_name", sa.String(200)),
         sa.Column("birth_date", sa.Date),
+        sa.Column("phone", sa.String(16)),
         sa.Column("password_hash", sa.String(512)),
         sa.Column("email_verified_at", UtcDateTime),
         sa.Column("must_complete_profile", sa.Boolean, nullable=False),
@@ -90,6 +95,8 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("price_list_id", sa.String(200)),
+        # JSON: the sorted list of category ids; NULL for the whole assortment.
+        sa.Column("assortment", sa.Text),
         sa.Column("created_at", UtcDateTime, nullable=False),
     )
     customers = sa.Table(
@@ -105,6 +112,10 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("document_contacts", sa.Text, nullable=False),
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("channel", sa.String(64), nullable=False),
+        sa.Column("vat_id", sa.String(14)),
+        # JSON objects of the Address fields (keys sorted), or NULL.
+        sa.Column("bill_to", sa.Text),
+        sa.Column("ship_to", sa.Text),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -259,6 +270,15 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("started_at", UtcDateTime, nullable=False),
         sa.Column("failures", sa.Integer, nullable=False),
     )
+    # No foreign key to customers: the row outlives the customer that held the number.
+    customer_numbers = sa.Table(
+        f"{p}customer_numbers",
+        metadata,
+        sa.Column("number", sa.String(40), primary_key=True),
+        sa.Column("customer_id", sa.String(64), nullable=False),
+        sa.Column("live", sa.Boolean, nullable=False),
+        sa.Column("retired_at", UtcDateTime),
+    )
     return Tables(
         users=users,
         customers=customers,
@@ -274,4 +294,5 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sessions=sessions,
         login_codes=login_codes,
         attempts=attempts,
+        customer_numbers=customer_numbers,
     )

@@ -25,7 +25,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ from sqlalchemy.pool import StaticPool
 
 from accountkit.domain import (
     Actor,
+    Address,
     AttemptWindow,
     Customer,
     CustomerGroup,
@@ -228,6 +229,7 @@ USER_COLUMNS = (
     "given_name",
     "family_name",
     "birth_date",
+    "phone",
     "password_hash",
     "email_verified_at",
     "must_complete_profile",
@@ -248,6 +250,9 @@ CUSTOMER_COLUMNS = (
     "document_contacts",
     "note",
     "channel",
+    "vat_id",
+    "bill_to",
+    "ship_to",
     "version",
     "created_at",
     "updated_at",
@@ -263,7 +268,7 @@ MEMBERSHIP_COLUMNS = (
     "assigned_at",
     "version",
 )
-GROUP_COLUMNS = ("id", "name", "price_list_id", "created_at")
+GROUP_COLUMNS = ("id", "name", "price_list_id", "assortment", "created_at")
 EVENT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "kind", "user_id", "customer_id", "data")
 ISSUED_TOKEN_COLUMNS = ("token_id", "user_id", "purpose", "issued_at", "note")
 SESSION_COLUMNS = ("id", "user_id", "method", "security_version", "created_at", "last_seen_at")
@@ -281,6 +286,7 @@ def _user_values(user: User) -> dict[str, Any]:
         "given_name": user.given_name,
         "family_name": user.family_name,
         "birth_date": user.birth_date,
+        "phone": user.phone,
         "password_hash": user.password_hash,
         "email_verified_at": user.email_verified_at,
         "must_complete_profile": user.must_complete_profile,
@@ -306,6 +312,7 @@ def _user(row: Sequence[Any]) -> User:
         given_name,
         family_name,
         birth_date,
+        phone,
         password_hash,
         email_verified_at,
         must_complete,
@@ -323,6 +330,7 @@ def _user(row: Sequence[Any]) -> User:
         given_name=given_name,
         family_name=family_name,
         birth_date=birth_date,
+        phone=phone,
         password_hash=password_hash,
         email_verified_at=email_verified_at,
         must_complete_profile=bool(must_complete),
@@ -350,10 +358,33 @@ def _customer_values(customer: Customer) -> dict[str, Any]:
         "document_contacts": json.dumps(contacts, ensure_ascii=False),
         "note": customer.note,
         "channel": customer.channel,
+        "vat_id": customer.vat_id,
+        "bill_to": _address_json(customer.bill_to),
+        "ship_to": _address_json(customer.ship_to),
         "version": customer.version,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
     }
+
+
+_ADDRESS_FIELDS = tuple(field.name for field in attrs.fields(Address))
+
+
+def _json_text(value: object) -> str:
+    # ASCII escapes: any Python text comes back exactly, as from MemoryStore, also a NUL or
+    # a lone surrogate that neither database could hold as it is. Sorted keys: one text for
+    # one value.
+    return json.dumps(value, sort_keys=True, ensure_ascii=True)
+
+
+def _address_json(address: Address | None) -> str | None:
+    if address is None:
+        return None
+    return _json_text({name: getattr(address, name) for name in _ADDRESS_FIELDS})
+
+
+def _address(text: str | None) -> Address | None:
+    return None if text is None else Address(**json.loads(text))
 
 
 def _customer(row: Sequence[Any]) -> Customer:
@@ -368,6 +399,9 @@ def _customer(row: Sequence[Any]) -> Customer:
         contacts,
         note,
         channel,
+        vat_id,
+        bill_to,
+        ship_to,
         version,
         created_at,
         updated_at,
@@ -387,6 +421,9 @@ def _customer(row: Sequence[Any]) -> Customer:
         ),
         note=note,
         channel=channel,
+        vat_id=vat_id,
+        bill_to=_address(bill_to),
+        ship_to=_address(ship_to),
         version=version,
         created_at=created_at,
         updated_at=updated_at,
@@ -420,9 +457,25 @@ def _membership(row: Sequence[Any]) -> Membership:
     )
 
 
+def _group_values(group: CustomerGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "price_list_id": group.price_list_id,
+        "assortment": None if group.assortment is None else _json_text(sorted(group.assortment)),
+        "created_at": group.created_at,
+    }
+
+
 def _group(row: Sequence[Any]) -> CustomerGroup:
-    id_, name, price_list_id, created_at = row
-    return CustomerGroup(id=id_, name=name, price_list_id=price_list_id, created_at=created_at)
+    id_, name, price_list_id, assortment, created_at = row
+    return CustomerGroup(
+        id=id_,
+        name=name,
+        price_list_id=price_list_id,
+        assortment=None if assortment is None else json.loads(assortment),
+        created_at=created_at,
+    )
 
 
 def _event_values(event: Event) -> dict[str, Any]:
@@ -692,6 +745,37 @@ class _Statements:
             },
         ).returning(*(a.c[n] for n in ATTEMPT_COLUMNS))
         self.attempt_clear = sa.delete(a).where(a.c.key == bindparam("b_key"))
+        # Removal of a user (a rejected request): their rows in the tables whose foreign
+        # keys point at users (none cascades), then the user.
+        self.user_delete = sa.delete(u).where(u.c.id == bindparam("id"))
+        self.memberships_delete_of_user = sa.delete(m).where(m.c.user_id == bindparam("u"))
+        self.login_code_delete_of_user = sa.delete(lc).where(lc.c.user_id == bindparam("u"))
+        self.tokens_delete_of_user = sa.delete(it).where(it.c.user_id == bindparam("u"))
+        # FOR UPDATE: a customer's update or removal reads the number it gives up and
+        # writes in one go on PostgreSQL too (SQLite's write unit holds the lock already).
+        self.customer_lock = self.customer_by_id.with_for_update()
+        self.customer_delete = sa.delete(c).where(c.c.id == bindparam("id"))
+        self.customer_has_members = (
+            sa.select(m.c.user_id).where(m.c.customer_id == bindparam("c")).limit(1)
+        )
+        n = t.customer_numbers
+        # One namespace for live and retired numbers: a claim inserts the number's row, or
+        # takes back a number this customer gave up; any other holder, live or retired,
+        # leaves the row as it is and the statement returns no row. A primary key rather
+        # than a check before the write, so concurrent claims and retirements of one
+        # number meet on one row (the later one waits for the earlier to commit).
+        claim = insert(n)
+        self.number_claim = claim.on_conflict_do_update(
+            index_elements=[n.c.number],
+            set_={"live": True, "retired_at": None},
+            where=sa.and_(n.c.customer_id == claim.excluded.customer_id, sa.not_(n.c.live)),
+        ).returning(n.c.number)
+        # Giving a number up keeps its row, marked retired: never deleted.
+        self.number_retire = (
+            sa.update(n)
+            .where(n.c.number == bindparam("b_number"), n.c.customer_id == bindparam("b_customer"))
+            .values(live=False, retired_at=bindparam("at"))
+        )
 
 
 # --- executors: how a unit of work runs its statements ----------------------------------------
@@ -895,6 +979,23 @@ class _Users(_Repo):
     def count(self) -> int:
         return int(self._x.scalar("user_count", {}))
 
+    def remove(self, user_id: str) -> None:
+        self._writing()
+        # Locked first: a membership change or a new session of this user, running at the
+        # same time, waits for the removal and then finds no user.
+        if not _bindable(user_id) or self._x.first("user_lock", {"id": user_id}) is None:
+            raise UserNotFound()
+        try:
+            self._x.run("sessions_delete_of_user", {"u": user_id})
+            self._x.run("login_code_delete_of_user", {"u": user_id})
+            self._x.run("tokens_delete_of_user", {"u": user_id})
+            self._x.run("memberships_delete_of_user", {"u": user_id})
+            self._x.run("user_delete", {"id": user_id})
+        except sa.exc.IntegrityError as exc:
+            raise ConflictError(
+                "The user still has orders or consents on record; they cannot be removed."
+            ) from _cause(exc)
+
 
 class _Customers(_Repo):
     def get(self, customer_id: str) -> Customer | None:
@@ -916,12 +1017,28 @@ class _Customers(_Repo):
             return CustomerNumberTaken()
         return ConflictError("A customer with this id exists already.")
 
+    def _claim(self, number: str, customer_id: str) -> bool:
+        """Make ``number`` live for ``customer_id`` in the number namespace; False when
+        another customer holds it or held it before (nothing is written then)."""
+        params = {"number": number, "customer_id": customer_id, "live": True, "retired_at": None}
+        return self._x.scalar("number_claim", params) is not None
+
+    def _retire(self, number: str, customer_id: str) -> None:
+        params = {"b_number": number, "b_customer": customer_id, "at": datetime.now(UTC)}
+        self._x.run("number_retire", params)
+
     def add(self, customer: Customer) -> Customer:
         self._writing()
         try:
             self._x.run("customer_insert", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from _cause(exc)
+        # The row first (see update): a live clash, an unknown group or id ends there
+        # with nothing written; a retired number is found by the claim, and the row is
+        # taken back.
+        if customer.number is not None and not self._claim(customer.number, customer.id):
+            self._x.run("customer_delete", {"id": customer.id})
+            raise CustomerNumberTaken()
         return customer
 
     def add_if_number_free(self, customer: Customer) -> Customer | None:
@@ -930,13 +1047,63 @@ class _Customers(_Repo):
             row = self._x.first("customer_insert_if_number_free", _customer_values(customer))
         except sa.exc.IntegrityError as exc:
             raise self._integrity(exc) from _cause(exc)
-        return None if row is None else customer
+        if row is None:
+            return None
+        if customer.number is not None and not self._claim(customer.number, customer.id):
+            self._x.run("customer_delete", {"id": customer.id})
+            return None
+        return customer
 
     def update(self, customer: Customer) -> Customer:
         self._writing()
+        row = (
+            self._x.first("customer_lock", {"id": customer.id}) if _bindable(customer.id) else None
+        )
+        if row is None:
+            raise CustomerNotFound()
+        stored = _customer(row)
+        if stored.version != customer.version:
+            raise ConcurrentUpdate()
+        # The row first, the number namespace second, in every write (add, update,
+        # remove): two units that meet on one number then wait for each other in one
+        # order, instead of deadlocking on PostgreSQL. A live clash ends at the row's
+        # unique index; a retired number is found by the claim, and the row is put back.
         values = _customer_values(customer)
         self._update("customer", values, customer.version, self._integrity, CustomerNotFound)
+        if customer.number == stored.number:
+            return attrs.evolve(customer, version=customer.version + 1)
+        if customer.number is not None and not self._claim(customer.number, customer.id):
+            restore = _customer_values(stored)
+            restore.pop("id")
+            self._x.run(
+                "customer_update",
+                {**restore, "b_id": stored.id, "b_version": stored.version + 1},
+            )
+            raise CustomerNumberTaken()
+        if stored.number is not None:
+            self._retire(stored.number, customer.id)
         return attrs.evolve(customer, version=customer.version + 1)
+
+    def remove(self, customer_id: str) -> None:
+        self._writing()
+        row = (
+            self._x.first("customer_lock", {"id": customer_id}) if _bindable(customer_id) else None
+        )
+        if row is None:
+            raise CustomerNotFound()
+        if self._x.first("customer_has_members", {"c": customer_id}) is not None:
+            raise ConflictError(_STILL_MEMBERS)
+        try:
+            self._x.run("customer_delete", {"id": customer_id})
+        except sa.exc.IntegrityError as exc:
+            # A membership added meanwhile, or an order of the customer's.
+            raise ConflictError(_STILL_MEMBERS) from _cause(exc)
+        number = row[CUSTOMER_COLUMNS.index("number")]
+        if number is not None:
+            self._retire(number, customer_id)
+
+
+_STILL_MEMBERS = "The customer still has members; remove them first."
 
 
 _SECOND_ACTIVE = (
@@ -1029,14 +1196,8 @@ class _Groups(_Repo):
 
     def add(self, group: CustomerGroup) -> CustomerGroup:
         self._writing()
-        values = {
-            "id": group.id,
-            "name": group.name,
-            "price_list_id": group.price_list_id,
-            "created_at": group.created_at,
-        }
         try:
-            self._x.run("group_insert", values)
+            self._x.run("group_insert", _group_values(group))
         except sa.exc.IntegrityError as exc:
             raise ConflictError("A group with this id exists already.") from _cause(exc)
         return group
