@@ -109,7 +109,7 @@ def add_membership(
     *,
     user_id: str,
     customer_id: str,
-    role: Role,
+    role: Role | str,
 ) -> Membership:
     """Place a user at a customer under the shop's membership rule; record it."""
     rule = service._ctx.membership_rule
@@ -135,7 +135,7 @@ def add_membership(
         actor,
         user_id=user_id,
         customer_id=customer_id,
-        data={"role": role.value},
+        data={"role": str(role)},
     )
     return membership
 
