@@ -932,12 +932,11 @@ class DifferentialMachine(RuleBasedStateMachine):
         )
         chosen = Role.COMPANY_MANAGER if role in ("", "purchaser") else role
         for company in made.values:
-            self._each(
-                "company member",
-                lambda kit, company=company: kit.customers.assign_user(
-                    staff, user, company, chosen
-                ),
-            )
+
+            def assign(kit: AccountKit, company: str = company) -> object:
+                return kit.customers.assign_user(staff, user, company, chosen)
+
+            self._each("company member", assign)
         return made
 
     @rule(
@@ -981,7 +980,8 @@ class DifferentialMachine(RuleBasedStateMachine):
             if action == "assign_user":
                 return kit.customers.assign_user(actor, user, customer, role)
             if action == "remove_user":
-                return kit.customers.remove_user(actor, user, customer)
+                kit.customers.remove_user(actor, user, customer)
+                return None
             return kit.customers.set_role(actor, user, customer, role)
 
         self._each(f"member {action}", call)
