@@ -54,6 +54,7 @@ __all__ = [
     "MembershipConflict",
     "MembershipNotFound",
     "MissingField",
+    "NotABusinessCustomer",
     "NotAMember",
     "NotFoundError",
     "NotPendingApproval",
@@ -240,18 +241,20 @@ class UnknownPermission(ValidationError):
     default_message = "There is no permission of that name."
 
 
-class UnknownRole(ValidationError):
-    """A role that is neither built in nor one of the custom roles the kit was given."""
-
-    code = "unknown_role"
-    default_message = "There is no role of that name; use a Role or a custom role of the kit."
-
-
 class InvalidValue(ValidationError):
     """Any other argument outside its allowed range (a discount, a profile entry, ...)."""
 
     code = "invalid_value"
     default_message = "A value is outside its allowed range."
+
+
+class UnknownRole(InvalidValue):
+    """A role that is neither built in nor one of the custom roles the kit was given.
+
+    An InvalidValue, as a bad role argument was before custom roles existed."""
+
+    code = "unknown_role"
+    default_message = "There is no role of that name; use a Role or a custom role of the kit."
 
 
 class MissingField(ValidationError):
@@ -388,6 +391,17 @@ class LastCompanyManager(PolicyError):
     code = "last_company_manager"
     default_message = (
         "A company needs at least one company manager; make another member manager first."
+    )
+
+
+class NotABusinessCustomer(PolicyError):
+    """Company master data (VAT id, bill-to and ship-to addresses) for a PERSONAL customer:
+    a person's address is kept only with an order, never on the customer record."""
+
+    code = "not_a_business_customer"
+    default_message = (
+        "Only a business customer has company master data; a person's address is kept "
+        "with their orders."
     )
 
 

@@ -292,6 +292,24 @@ def _attempt_failure(kit: AccountKit, index: int, arg: str) -> str:
     return str(window.failures)
 
 
+def _as(actor_id: str) -> Actor:
+    """``op`` is the operator; anything else is the user of that id."""
+    return Actor.operator("op") if actor_id == "op" else Actor.user(actor_id)
+
+
+def _remove_as(kit: AccountKit, index: int, arg: str) -> str:
+    """``actor user customer``: the actor (``op`` or a user id) removes the membership."""
+    actor, user_id, customer_id = arg.split(" ")
+    kit.customers.remove_user(_as(actor), user_id, customer_id)
+    return user_id
+
+
+def _demote_as(kit: AccountKit, index: int, arg: str) -> str:
+    """``actor user customer``: the actor makes the member a BUYER."""
+    actor, user_id, customer_id = arg.split(" ")
+    return str(kit.customers.set_role(_as(actor), user_id, customer_id, Role.BUYER).role)
+
+
 ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], ShopPolicy]]] = {
     "add_user": (_add_user, ShopPolicy.b2c_open),
     "attempt_failure": (_attempt_failure, ShopPolicy.b2c_open),
@@ -315,6 +333,8 @@ ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], Sho
     "remove": (_remove, companies_policy),
     "set_role": (_set_role, companies_policy),
     "switch": (_switch, companies_policy),
+    "remove_as": (_remove_as, companies_policy),
+    "demote_as": (_demote_as, companies_policy),
 }
 
 

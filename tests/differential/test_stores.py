@@ -63,6 +63,7 @@ from accountkit.domain.permissions import Permission
 from accountkit.errors import AccountKitError
 from accountkit.policies import Field, MyPage
 from accountkit.services import Action, Browse, StorefrontContext
+from accountkit.services.customers import UNCHANGED, Unchanged
 from tests.differential._harness import START, Kits, Outcome, ShiftingClock
 from tests.helpers import BASE_URL, link_token
 
@@ -1080,6 +1081,114 @@ class DifferentialMachine(RuleBasedStateMachine):
         outcome, _ = self._each("users.remove", remove)
         if outcome[0] == "ok":
             self.user_ids.pop(user, None)
+
+    # --- companies ---------------------------------------------------------------------------
+
+    COMPANY_ADDRESSES = st.sampled_from(
+        [
+            UNCHANGED,
+            None,
+            Address(
+                name="Einkauf",
+                street="Hauptstraße 1",
+                postal_code="10115",
+                city="Berlin",
+                country="de",
+                company=" Zoë GmbH ",
+                extra="",
+            ),
+            Address(
+                name="Zoe\u0308", street="Gata 2", postal_code="111 22", city="Ö", country="SE"
+            ),
+            Address(
+                name="x" * LONG,
+                street="\x00",
+                postal_code="1" * 17,
+                city="\ud800",
+                country="Deutschland",
+            ),
+            Address(name="zero\u200bwidth", street="", postal_code="1", city="a", country="DE"),
+        ]
+    )
+    VAT_IDS = st.sampled_from(
+        [
+            UNCHANGED,
+            None,
+            "DE123456789",
+            "de 123.456-789",
+            "SE556677889901",
+            "D",
+            "\x00",
+            "V" * LONG,
+        ]
+    )
+    MEMBER_ROLES = st.sampled_from([*Role, "purchaser", "COMPANY_MANAGER", ""])
+
+    @rule(target=customers, user=users, role=MEMBER_ROLES)
+    def company_with_member(self, user: str, role: Role | str) -> MultipleResults[str]:
+        """The operator makes a business customer and gives it a first member (a manager
+        most often), so that members have a company to act for."""
+        staff = Actor.operator("staff-1")
+        made = self._made(
+            "company",
+            lambda kit: kit.customers.create(staff, name="Firma", kind=CustomerKind.BUSINESS),
+            self.customer_ids,
+        )
+        chosen = Role.COMPANY_MANAGER if role in ("", "purchaser") else role
+        for company in made.values:
+
+            def assign(kit: AccountKit, company: str = company) -> object:
+                return kit.customers.assign_user(staff, user, company, chosen)
+
+            self._each("company member", assign)
+        return made
+
+    @rule(
+        actor=OPERATORS | users.map(Actor.user),
+        customer=customers | HOSTILE_IDS,
+        vat_id=VAT_IDS,
+        bill_to=COMPANY_ADDRESSES,
+        ship_to=COMPANY_ADDRESSES,
+    )
+    def set_company_details(
+        self,
+        actor: Actor,
+        customer: str,
+        vat_id: str | Unchanged | None,
+        bill_to: Address | Unchanged | None,
+        ship_to: Address | Unchanged | None,
+    ) -> None:
+        """The operator, a member or a stranger sets a customer's master data."""
+        self._each(
+            "set_company_details",
+            lambda kit: kit.customers.set_company_details(
+                actor, customer, vat_id=vat_id, bill_to=bill_to, ship_to=ship_to
+            ),
+        )
+
+    @rule(
+        acting=users,
+        action=st.sampled_from(["assign_user", "remove_user", "set_role"]),
+        user=users | HOSTILE_IDS,
+        customer=customers | HOSTILE_IDS,
+        role=MEMBER_ROLES,
+    )
+    def member_acts(
+        self, acting: str, action: str, user: str, customer: str, role: Role | str
+    ) -> None:
+        """A user (a manager, a buyer, a stranger) changes a company's members: the same
+        permission errors and the same last-manager refusals on every store."""
+        actor = Actor.user(acting)
+
+        def call(kit: AccountKit) -> object:
+            if action == "assign_user":
+                return kit.customers.assign_user(actor, user, customer, role)
+            if action == "remove_user":
+                kit.customers.remove_user(actor, user, customer)
+                return None
+            return kit.customers.set_role(actor, user, customer, role)
+
+        self._each(f"member {action}", call)
 
     # --- everything at once -----------------------------------------------------------------
 

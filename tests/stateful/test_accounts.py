@@ -55,17 +55,21 @@ from accountkit import (
 from accountkit.errors import (
     AccountKitError,
     AlreadyMember,
+    AwaitingApproval,
     CustomerNumberTaken,
     EmailTaken,
     InvalidBirthDate,
     InvalidEmail,
     InvalidName,
+    LastCompanyManager,
     MembershipConflict,
     MembershipNotFound,
     MissingField,
     NotAMember,
     NotPermitted,
+    NotYourCompany,
     PasswordTooShort,
+    PermissionDenied,
     UserDisabled,
     WrongTier,
 )
@@ -713,6 +717,12 @@ class AccountsMachine(RuleBasedStateMachine):
                 lambda: self.kit.customers.remove_user(actor, user_id, customer_id),
             )
             return
+        if self._takes_the_last_manager(user_id, customer_id, None, actor):
+            self._refused(
+                LastCompanyManager,
+                lambda: self.kit.customers.remove_user(actor, user_id, customer_id),
+            )
+            return
         self.kit.customers.remove_user(actor, user_id, customer_id)
         removed = current.pop(customer_id)
         activated = None
@@ -735,10 +745,53 @@ class AccountsMachine(RuleBasedStateMachine):
                 lambda: self.kit.customers.set_role(actor, user_id, customer_id, role),
             )
             return
+        if self._takes_the_last_manager(user_id, customer_id, role, actor):
+            self._refused(
+                LastCompanyManager,
+                lambda: self.kit.customers.set_role(actor, user_id, customer_id, role),
+            )
+            return
         assert self.kit.customers.set_role(actor, user_id, customer_id, role).role is role
         if current[customer_id].role is not role:
             current[customer_id].role = role
             self._customer_event(customer_id, EventKind.ROLE_CHANGED, actor, user_id)
+
+    def _takes_the_last_manager(
+        self, user_id: str, customer_id: str, role: Role | None, actor: Actor
+    ) -> bool:
+        """Whether removing (``role=None``) or re-roling the membership would leave a
+        business customer that has a manager without one (staff may empty a company)."""
+        if self.kit.customers.get(customer_id).kind is not CustomerKind.BUSINESS:
+            return False
+        if self.memberships[user_id][customer_id].role is not Role.COMPANY_MANAGER:
+            return False
+        if role is Role.COMPANY_MANAGER:
+            return False
+        others = [
+            held[customer_id]
+            for other, held in self.memberships.items()
+            if other != user_id and customer_id in held
+        ]
+        if any(m.role is Role.COMPANY_MANAGER for m in others):
+            return False
+        return not (role is None and not others and actor.is_staff)
+
+    def _member_change_error(self, user_id: str, customer_id: str) -> type[AccountKitError] | None:
+        """What a user changing ``customer_id``'s members gets; None for a company manager of
+        a business customer, who may (tests/policies/test_companies.py holds what follows)."""
+        membership = self.memberships.get(user_id, {}).get(customer_id)
+        if membership is None:
+            return NotYourCompany
+        if self.kit.customers.get(customer_id).kind is not CustomerKind.BUSINESS:
+            return NotPermitted
+        status = self.model[user_id].status
+        if status is UserStatus.PENDING_APPROVAL:
+            return AwaitingApproval
+        if status is not UserStatus.ACTIVE:
+            return UserDisabled
+        if membership.role is not Role.COMPANY_MANAGER:
+            return PermissionDenied
+        return None
 
     @rule(
         user_id=users,
@@ -834,7 +887,8 @@ class AccountsMachine(RuleBasedStateMachine):
         ),
     )
     def user_tries_operator_action(self, user_id: str, customer_id: str, action: str) -> None:
-        """A user never makes memberships, tiers or customer changes, even for themself."""
+        """A user never makes tiers or customer changes, even for themself, and changes
+        memberships only as the manager of a business customer they belong to."""
         self._tick()
         me = Actor.user(user_id)
         kit = self.kit
@@ -852,6 +906,11 @@ class AccountsMachine(RuleBasedStateMachine):
             "number": lambda: kit.customers.set_customer_number(me, customer_id, "VIP-1"),
             "disable": lambda: kit.users.disable(me, user_id),
         }
+        if action in ("assign", "remove", "set_role"):
+            error = self._member_change_error(user_id, customer_id)
+            if error is not None:
+                self._refused(error, calls[action])
+            return
         self._refused(NotPermitted, calls[action])
 
     # --- invariants -------------------------------------------------------------------------

@@ -75,6 +75,7 @@ EXPECTED_CODES: dict[str, tuple[str, type[AccountKitError]]] = {
     "RequestRejected": ("request_rejected", PolicyError),
     "LastCompanyManager": ("last_company_manager", PolicyError),
     "NotYourCompany": ("not_your_company", PolicyError),
+    "NotABusinessCustomer": ("not_a_business_customer", PolicyError),
     "PermissionDenied": ("permission_denied", PolicyError),
     "SignInRequired": ("sign_in_required", PolicyError),
     "ProfileIncomplete": ("profile_incomplete", PolicyError),

@@ -138,6 +138,7 @@ class EventKind(enum.StrEnum):
     DOCUMENT_CONTACT_CHANGED = "document_contact_changed"
     CUSTOMER_NUMBER_CHANGED = "customer_number_changed"
     CONDITIONS_CHANGED = "conditions_changed"
+    COMPANY_DETAILS_CHANGED = "company_details_changed"
     GROUP_CREATED = "group_created"
     PASSWORD_CHANGED = "password_changed"
     EMAIL_CHANGED = "email_changed"

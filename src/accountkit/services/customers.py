@@ -1,4 +1,5 @@
-"""Customers, groups and memberships: ``kit.customers``. Only the operator changes them."""
+"""Customers, groups and memberships: ``kit.customers``. The operator changes them; a
+company manager changes their own company's members and master data."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from accountkit.domain import (
 )
 from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
+from accountkit.domain.addresses import Address, validate_address
 from accountkit.domain.permissions import Permission
 from accountkit.domain.validation import (
     MAX_CUSTOMER_NUMBER_LENGTH,
@@ -31,28 +33,46 @@ from accountkit.domain.validation import (
     validate_id,
     validate_name,
     validate_note,
+    validate_vat_id,
 )
 from accountkit.errors import (
+    AlreadyMember,
     ConcurrentUpdate,
     CustomerNotFound,
     GroupNotFound,
+    InvalidFields,
     InvalidValue,
+    MembershipConflict,
     MembershipNotFound,
+    NotABusinessCustomer,
     NotAMember,
     UserNotFound,
+    ValidationError,
 )
 from accountkit.policies import MyPage
 from accountkit.services import access as access_rules
 from accountkit.services._base import (
     Service,
+    check_actor,
     require_active_self,
     require_self_or_staff,
     require_staff,
 )
+from accountkit.services._companies import (
+    UNCHANGED,
+    Unchanged,
+    load_company_for,
+    lock_company,
+    require_a_manager_left,
+    require_company_permission,
+    resolve_role,
+    run_locked,
+    takes_a_manager,
+)
 from accountkit.services._rules import activate_oldest, add_membership, new_customer
 from accountkit.storage._protocols import Transaction
 
-__all__ = ["CustomerService", "StorefrontContext"]
+__all__ = ["UNCHANGED", "CustomerService", "StorefrontContext", "Unchanged"]
 
 
 @attrs.frozen(kw_only=True)
@@ -337,6 +357,84 @@ class CustomerService:
             actor, customer_id, EventKind.CONDITIONS_CHANGED, change, expected_version
         )
 
+    def set_company_details(
+        self,
+        actor: Actor,
+        customer_id: str,
+        *,
+        vat_id: str | Unchanged | None = UNCHANGED,
+        bill_to: Address | Unchanged | None = UNCHANGED,
+        ship_to: Address | Unchanged | None = UNCHANGED,
+        expected_version: int | None = None,
+    ) -> Customer:
+        """Set a business customer's master data: its VAT id, bill-to and ship-to address.
+
+        A field left out stays as it is; ``None`` clears it. The operator, or a member of
+        that company whose role holds ``manage_addresses`` (a company manager by default),
+        may change them. History gets one ``company_details_changed`` event whose data names
+        the changed fields (``{"fields": "bill_to,vat_id"}``), never their values; a call
+        that changes nothing records nothing.
+
+        Args:
+            actor: The operator, the system, or a member with ``manage_addresses``.
+            customer_id: The BUSINESS customer.
+            vat_id: The VAT id (checked and normalised by
+                :func:`~accountkit.domain.validation.validate_vat_id`), ``None`` to clear.
+            bill_to: The billing address (each line checked by
+                :func:`~accountkit.domain.addresses.validate_address`), ``None`` to clear.
+            ship_to: The default delivery address, likewise.
+            expected_version: The version the caller read, to refuse a lost update.
+
+        Raises:
+            InvalidFields: One or more given fields are invalid; every one is reported at
+                once (``exc.fields``: ``"vat_id"``, ``"bill_to.postal_code"``, ...).
+            InvalidValue: An address that is not an Address (inside InvalidFields).
+            NotABusinessCustomer: The customer is PERSONAL: a person's address is kept
+                only with an order.
+            NotYourCompany: A user acting for a customer they do not belong to.
+            PermissionDenied: The acting user's role lacks ``manage_addresses``.
+            UserDisabled: The acting user is disabled (AwaitingApproval: not approved yet).
+            CustomerNotFound, ConcurrentUpdate.
+
+        Example:
+            >>> kit.customers.set_company_details(
+            ...     manager, company.id, vat_id="DE 123 456 789", ship_to=None
+            ... ).vat_id  # doctest: +SKIP
+            'DE123456789'
+        """
+        check_actor(actor)
+        changes = _checked_company_details(vat_id=vat_id, bill_to=bill_to, ship_to=ship_to)
+
+        def work(tx: Transaction) -> Customer:
+            customer = load_company_for(tx, actor, customer_id)
+            if customer is not None:
+                require_company_permission(
+                    self._s,
+                    tx,
+                    actor,
+                    customer,
+                    Permission.MANAGE_ADDRESSES,
+                    personal_error=NotABusinessCustomer,
+                )
+            customer = _load_customer(tx, customer_id, expected_version=expected_version)
+            if customer.kind is not CustomerKind.BUSINESS:
+                raise NotABusinessCustomer()
+            updated = changes.apply(customer)
+            changed = [f for f in _COMPANY_FIELDS if getattr(updated, f) != getattr(customer, f)]
+            if not changed:
+                return customer
+            stored = tx.customers.update(attrs.evolve(updated, updated_at=self._s._ctx.clock.now()))
+            self._s._record(
+                tx,
+                EventKind.COMPANY_DETAILS_CHANGED,
+                actor,
+                customer_id=customer_id,
+                data={"fields": ",".join(changed)},
+            )
+            return stored
+
+        return self._s._write(work)
+
     # --- groups -------------------------------------------------------------------------
 
     def create_group(
@@ -403,28 +501,51 @@ class CustomerService:
     # --- memberships --------------------------------------------------------------------
 
     def assign_user(
-        self, actor: Actor, user_id: str, customer_id: str, role: Role = Role.MEMBER
+        self, actor: Actor, user_id: str, customer_id: str, role: Role | str = Role.MEMBER
     ) -> Membership:
         """Assign a user to a customer with a role, under the shop's membership rule.
 
-        The first membership of a user is their active one.
+        The first membership of a user is their active one. The operator assigns anyone;
+        a company manager (a member whose role holds ``manage_users``) assigns users to
+        their own BUSINESS customer only.
+
+        Args:
+            actor: The operator, the system, or a user with ``manage_users`` there.
+            user_id: The user to assign.
+            customer_id: The customer.
+            role: A :class:`Role` (or its value) or the name of a custom role of the kit.
 
         Raises:
-            NotPermitted: ``actor`` is a user (users never assign themselves).
-            InvalidValue: ``role`` is neither a Role nor one of its values.
+            UnknownRole: ``role`` names no built-in role and no custom role of the kit.
+            NotYourCompany: A user acting for a customer they do not belong to.
+            NotPermitted: A user acting for a PERSONAL customer (staff only).
+            PermissionDenied: The acting user's role lacks ``manage_users``.
+            UserDisabled: The acting user is disabled (AwaitingApproval: not approved yet).
             MembershipConflict: Under ONE_CUSTOMER_PER_USER the user belongs to a customer
-                already; ``exc.customer_id`` names it. Also when the pair exists.
+                already; ``exc.customer_id`` names it for staff only (a manager must not
+                learn another company's id). AlreadyMember when the pair exists.
             UserNotFound, CustomerNotFound.
         """
-        require_staff(actor)
-        role = as_enum(Role, role, field="role")
+        check_actor(actor)
+        chosen = resolve_role(role, self._s._ctx.custom_roles)
 
         def work(tx: Transaction) -> Membership:
+            customer = load_company_for(tx, actor, customer_id)
+            if customer is not None:
+                require_company_permission(self._s, tx, actor, customer, Permission.MANAGE_USERS)
             _lock_user(tx, user_id)
-            _load_customer(tx, customer_id)
-            return add_membership(
-                self._s, tx, actor, user_id=user_id, customer_id=customer_id, role=role
-            )
+            if customer is None:
+                raise CustomerNotFound()
+            try:
+                return add_membership(
+                    self._s, tx, actor, user_id=user_id, customer_id=customer_id, role=chosen
+                )
+            except AlreadyMember:
+                raise
+            except MembershipConflict as exc:
+                if actor.is_staff:
+                    raise
+                raise MembershipConflict() from exc
 
         return self._s._write(work)
 
@@ -434,15 +555,36 @@ class CustomerService:
         ``company_switched`` event with data ``{"from": customer_id, "reason":
         "membership_removed"}``.
 
+        A company manager removes users of their own BUSINESS customer (themself too, while
+        another manager stays). A business customer that has a COMPANY_MANAGER never loses
+        its last one, also when two managers remove each other at the same moment; only the
+        operator may remove the last manager, and only when they are its last member
+        (the company is then empty).
+
         Raises:
-            NotPermitted, MembershipNotFound.
+            NotYourCompany: A user acting for a customer they do not belong to.
+            NotPermitted: A user acting for a PERSONAL customer (staff only).
+            PermissionDenied: The acting user's role lacks ``manage_users``.
+            UserDisabled: The acting user is disabled (AwaitingApproval: not approved yet).
+            LastCompanyManager: The user is the company's last manager and others remain
+                (or a manager removes themself as its last member).
+            MembershipNotFound, ConcurrentUpdate (the company changed eight times while this
+                call ran).
         """
-        require_staff(actor)
+        check_actor(actor)
 
         def work(tx: Transaction) -> None:
+            customer = load_company_for(tx, actor, customer_id)
+            if customer is not None:
+                require_company_permission(self._s, tx, actor, customer, Permission.MANAGE_USERS)
             tx.users.lock(user_id)
-            if tx.memberships.get(user_id, customer_id) is None:
+            membership = tx.memberships.get(user_id, customer_id)
+            if membership is None or customer is None:
                 raise MembershipNotFound()
+            if takes_a_manager(customer, membership, None):
+                require_a_manager_left(
+                    tx, actor, lock_company(tx, customer), membership, removal=True
+                )
             tx.memberships.remove(user_id, customer_id)
             activated = activate_oldest(tx, tx.memberships.for_user(user_id))
             self._s._record(
@@ -462,37 +604,59 @@ class CustomerService:
                     data={"from": customer_id, "reason": "membership_removed"},
                 )
 
-        self._s._write(work)
+        run_locked(self._s, work)
 
-    def set_role(self, actor: Actor, user_id: str, customer_id: str, role: Role) -> Membership:
+    def set_role(
+        self, actor: Actor, user_id: str, customer_id: str, role: Role | str
+    ) -> Membership:
         """Change a user's role at a customer.
 
+        A company manager changes the roles at their own BUSINESS customer (their own too,
+        while another manager stays). A business customer that has a COMPANY_MANAGER never
+        loses its last one, also under concurrent changes, whoever acts.
+
+        Args:
+            actor: The operator, the system, or a user with ``manage_users`` there.
+            user_id: The member.
+            customer_id: The customer.
+            role: A :class:`Role` (or its value) or the name of a custom role of the kit.
+
         Raises:
-            InvalidValue: ``role`` is neither a Role nor one of its values.
-            NotPermitted, MembershipNotFound.
+            UnknownRole: ``role`` names no built-in role and no custom role of the kit.
+            NotYourCompany, NotPermitted, PermissionDenied, UserDisabled: As for
+                :meth:`remove_user`.
+            LastCompanyManager: The change takes the company's last manager away.
+            MembershipNotFound, ConcurrentUpdate.
         """
-        require_staff(actor)
-        role = as_enum(Role, role, field="role")
+        check_actor(actor)
+        chosen = resolve_role(role, self._s._ctx.custom_roles)
 
         def work(tx: Transaction) -> Membership:
+            customer = load_company_for(tx, actor, customer_id)
+            if customer is not None:
+                require_company_permission(self._s, tx, actor, customer, Permission.MANAGE_USERS)
             tx.users.lock(user_id)
             membership = tx.memberships.get(user_id, customer_id)
-            if membership is None:
+            if membership is None or customer is None:
                 raise MembershipNotFound()
-            if membership.role is role:
+            if membership.role == chosen:
                 return membership
-            updated = tx.memberships.update(attrs.evolve(membership, role=role))
+            if takes_a_manager(customer, membership, chosen):
+                require_a_manager_left(
+                    tx, actor, lock_company(tx, customer), membership, removal=False
+                )
+            updated = tx.memberships.update(attrs.evolve(membership, role=chosen))
             self._s._record(
                 tx,
                 EventKind.ROLE_CHANGED,
                 actor,
                 user_id=user_id,
                 customer_id=customer_id,
-                data={"from": str(membership.role), "to": str(role)},
+                data={"from": str(membership.role), "to": str(chosen)},
             )
             return updated
 
-        return self._s._write(work)
+        return run_locked(self._s, work)
 
     def switch_company(self, actor: Actor, user_id: str, customer_id: str) -> Membership:
         """Make ``customer_id`` the company the user acts for (MANY_COMPANIES).
@@ -642,6 +806,58 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(DocumentKind)}
 
 def _kind_order(contact: DocumentContact) -> int:
     return _KIND_ORDER[contact.kind]
+
+
+_COMPANY_FIELDS = ("bill_to", "ship_to", "vat_id")
+
+
+@attrs.frozen(kw_only=True)
+class _CompanyDetails:
+    """Checked company fields; UNCHANGED for those the caller left out."""
+
+    vat_id: str | Unchanged | None
+    bill_to: Address | Unchanged | None
+    ship_to: Address | Unchanged | None
+
+    def apply(self, customer: Customer) -> Customer:
+        return attrs.evolve(
+            customer,
+            vat_id=customer.vat_id if isinstance(self.vat_id, Unchanged) else self.vat_id,
+            bill_to=customer.bill_to if isinstance(self.bill_to, Unchanged) else self.bill_to,
+            ship_to=customer.ship_to if isinstance(self.ship_to, Unchanged) else self.ship_to,
+        )
+
+
+def _checked_company_details(
+    *,
+    vat_id: str | Unchanged | None,
+    bill_to: Address | Unchanged | None,
+    ship_to: Address | Unchanged | None,
+) -> _CompanyDetails:
+    """The given company fields, checked; every invalid one is reported in one error."""
+    errors: list[ValidationError] = []
+    checked_vat: str | Unchanged | None = vat_id
+    if not isinstance(vat_id, Unchanged) and vat_id is not None:
+        try:
+            checked_vat = validate_vat_id(vat_id)
+        except ValidationError as exc:
+            errors.append(exc)
+    addresses: dict[str, Address | Unchanged | None] = {}
+    for field, value in (("bill_to", bill_to), ("ship_to", ship_to)):
+        addresses[field] = value
+        if isinstance(value, Unchanged) or value is None:
+            continue
+        try:
+            addresses[field] = validate_address(value, field=field)
+        except InvalidFields as exc:
+            errors.extend(exc.errors)
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise InvalidFields(tuple(errors))
+    return _CompanyDetails(
+        vat_id=checked_vat, bill_to=addresses["bill_to"], ship_to=addresses["ship_to"]
+    )
 
 
 def _checked_conditions(conditions: PurchaseConditions | None) -> PurchaseConditions:
