@@ -98,7 +98,7 @@ def main() -> None:
     heading("The consumer shop: registration makes a personal customer")
     nina = kit.registration.register(
         email="nina@example.com",
-        password="nina's winter passphrase",
+        password="winter passphrase for skis",
         birth_date=date(1992, 3, 4),
         given_name="Nina",
         family_name="Berg",
@@ -179,7 +179,7 @@ def main() -> None:
     )
     lena = kit.registration.accept_invitation(
         inbox_token(outbox, MessageKind.INVITATION),
-        password="lena orders the skis",
+        password="orders the skis early",
         birth_date=date(1995, 6, 7),
     )
     lena_context = kit.customers.context_for(lena.user.id, channel="trade")
@@ -215,7 +215,10 @@ def main() -> None:
 
     heading(f"History of {alpen.name}")
     for event in kit.reports.history(alpen.id):
-        who = event.actor.id or event.actor.kind
+        if event.actor.kind == "user" and event.actor.id is not None:
+            who = kit.users.get(event.actor.id).display_name
+        else:
+            who = event.actor.id or str(event.actor.kind)
         say(f"{event.kind:<26} by {who}")
     kit.close()
 
