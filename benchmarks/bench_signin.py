@@ -5,9 +5,12 @@ Usage (from the repository root, with the project's virtual environment)::
     python benchmarks/bench_signin.py                      # SQLite file, 1,000,000 users
     python benchmarks/bench_signin.py --scale 0.01         # SQLite file, 10,000 users
     python benchmarks/bench_signin.py --scale 0.01 --profile  # and where authenticate's time goes
+    python benchmarks/bench_signin.py --scale 0.1 \\
+        --url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-Every figure is measured next to its baseline in the same run, on one SqlStore SQLite file,
-with the kit's default ``Argon2Hasher()`` (``CheapPasswordHasher`` is used nowhere here):
+Every figure is measured next to its baseline in the same run, on one SqlStore SQLite file
+(or, with ``--url``, PostgreSQL tables in a fresh schema, dropped at the end), with the
+kit's default ``Argon2Hasher()`` (``CheapPasswordHasher`` is used nowhere here):
 
 1. Login token: ``TokenCodec.issue(user, "login")`` then ``TokenCodec.inspect(token,
    "login", user_lookup=user)`` against bare itsdangerous, ``URLSafeTimedSerializer(key,
@@ -21,7 +24,8 @@ with the kit's default ``Argon2Hasher()`` (``CheapPasswordHasher`` is used nowhe
 3. ``kit.auth.authenticate(session_token)``, at 10,000 users and again at the full size,
    against two reads of the session's users row by primary key: the ``sqlite3`` module
    (``SELECT * FROM accountkit_users WHERE id = ?`` on one connection to the same file, with
-   the pragmas accountkit gives its own connections, read from them) and SQLAlchemy Core
+   the pragmas accountkit gives its own connections, read from them; with ``--url``, plain
+   psycopg on one autocommit connection) and SQLAlchemy Core
    (``conn.execute(select(users).where(users.c.id == user_id)).first()``, one ``with
    engine.connect()`` per read, on a plain engine with the table reflected). The users are
    filled with ``tx.users.add_many`` in chunks of ``--chunk`` per transaction (one
@@ -49,8 +53,9 @@ import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -149,15 +154,27 @@ def _items(count: int) -> list[str]:
 # --- the benchmark --------------------------------------------------------------------------
 
 
-class Bench:
-    """One SqlStore SQLite file with a kit on it, and the baselines on the same file."""
+class Database(NamedTuple):
+    """Where the benchmark runs: the store, and how the baselines reach the same tables."""
 
-    def __init__(self, args: argparse.Namespace, store: SqlStore, path: Path) -> None:
+    store: SqlStore
+    where: str
+    raw_label: str
+    raw_reader: Callable[[], AbstractContextManager[Callable[[str], object]]]
+    core_url: str
+    schema: str | None
+    settle: Callable[[], None]
+
+
+class Bench:
+    """One SqlStore with a kit on it, and the baselines on the same database."""
+
+    def __init__(self, args: argparse.Namespace, db: Database) -> None:
         self.args = args
-        self.store = store
-        self.path = path
+        self.db = db
+        self.store = db.store
         self.kit = AccountKit(
-            store=store,
+            store=db.store,
             secret_keys=[SECRET],
             channels=[SalesChannel("web", ShopPolicy.b2c_open(), base_url=BASE_URL)],
         )
@@ -165,7 +182,7 @@ class Bench:
         self.rng = random.Random(args.seed)
         self.filled = 0
         self.fill_seconds = 0.0
-        self.growth: list[list[float]] = []  # per size: [authenticate, sqlite3, SQLAlchemy]
+        self.growth: list[list[float]] = []  # per size: [authenticate, raw, SQLAlchemy]
 
     # filling
 
@@ -178,8 +195,7 @@ class Bench:
             with self.store.transaction() as tx:
                 tx.users.add_many(users)
             self.filled = hi
-        with self.store.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.settle()
         self.fill_seconds += time.perf_counter() - started
         print(f"  filled {self.filled:,} users", file=sys.stderr, flush=True)
 
@@ -275,29 +291,27 @@ class Bench:
             sessions.append((signed.session_token, user.id))
         return sessions
 
-    def authenticate_rows(self, pragmas: Sequence[str]) -> list[Row]:
-        """authenticate at the current size against the sqlite3 and SQLAlchemy Core reads."""
+    def authenticate_rows(self) -> list[Row]:
+        """authenticate at the current size against the driver's and SQLAlchemy Core's
+        primary-key reads of the users row."""
         sessions = self._sessions()
         authenticate = self.kit.auth.authenticate
         token, user_id = sessions[0]
         if authenticate(token).id != user_id:
             raise RuntimeError("authenticate returned another user")
-        engine = sa.create_engine(f"sqlite:///{self.path}")
-        users = sa.Table(USERS_TABLE, sa.MetaData(), autoload_with=engine)
-        select = f"SELECT * FROM {USERS_TABLE} WHERE id = ?"
-        with closing(sqlite3.connect(self.path, isolation_level=None)) as raw:
-            for pragma in pragmas:
-                raw.execute(f"PRAGMA {pragma}")
-            if raw.execute(select, (user_id,)).fetchone() is None:
-                raise RuntimeError("the sqlite3 read found no user")
+        engine = sa.create_engine(self.db.core_url)
+        users = sa.Table(USERS_TABLE, sa.MetaData(), schema=self.db.schema, autoload_with=engine)
+        with self.db.raw_reader() as read:
+            if read(user_id) is None:
+                raise RuntimeError("the raw read found no user")
 
             def kit_auth(batch: Sequence[str]) -> None:
                 for session_token in batch:
                     authenticate(session_token)
 
-            def sqlite_read(batch: Sequence[str]) -> None:
+            def raw_read(batch: Sequence[str]) -> None:
                 for uid in batch:
-                    raw.execute(select, (uid,)).fetchone()
+                    read(uid)
 
             def core_read(batch: Sequence[str]) -> None:
                 for uid in batch:
@@ -309,15 +323,16 @@ class Bench:
                 picked = [self.rng.choice(sessions) for _ in range(self.args.lookups)]
                 ids = [uid for _, uid in picked]
                 batches.append([[t for t, _ in picked], ids, ids])
-            figures = per_op([kit_auth, sqlite_read, core_read], batches)
+            figures = per_op([kit_auth, raw_read, core_read], batches)
             if self.args.profile:
                 self._profile(kit_auth, batches[-1][0])
         engine.dispose()
         self.growth.append(figures)
-        kit_s, sqlite_s, core_s = figures
+        kit_s, raw_s, core_s = figures
         name = f"kit.auth.authenticate @{self.filled:,} (per call)"
+        raw = f"{self.db.raw_label} SELECT by id"
         return [
-            _ratio_row(name, kit_s, "sqlite3 SELECT by id", sqlite_s, TARGET_AUTHENTICATE, _ms),
+            _ratio_row(name, kit_s, raw, raw_s, TARGET_AUTHENTICATE, _ms),
             _ratio_row(name, kit_s, "SQLAlchemy Core select", core_s, None, _ms),
         ]
 
@@ -339,7 +354,7 @@ class Bench:
         return Row(
             f"authenticate @{self.filled:,} / @{small:,} (time)",
             f"{kit:.2f}x",
-            "sqlite3 SELECT by id",
+            f"{self.db.raw_label} SELECT by id",
             f"{raw:.2f}x",
             "-",
             f"<= {TARGET_GROWTH:g}x",
@@ -383,22 +398,23 @@ class Bench:
             )
         return rows
 
-    def run(self, size: int, pragmas: Sequence[str]) -> list[Row]:
+    def run(self, size: int) -> list[Row]:
         """Fill to 10,000, measure everything, fill to ``size``, measure authenticate again."""
         small = min(SMALL_SIZE, size)
         self.fill_to(small)
         rows = [self.token_row(), self.password_row()]
-        rows += self.authenticate_rows(pragmas)
+        rows += self.authenticate_rows()
         self.fill_to(size)
-        rows += self.authenticate_rows(pragmas)
+        rows += self.authenticate_rows()
         rows.append(self.growth_row(small))
         rows += self.qr_rows()
         return rows
 
 
 @contextmanager
-def sqlite_store(directory: Path) -> Iterator[tuple[SqlStore, Path, list[str]]]:
-    """A fresh SqlStore SQLite file, and the pragmas accountkit gives its connections."""
+def sqlite_database(directory: Path) -> Iterator[Database]:
+    """A fresh SqlStore SQLite file; the sqlite3 baseline reads it with the pragmas
+    accountkit gives its own connections (read from one of them)."""
     path = directory / "signin.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -411,9 +427,79 @@ def sqlite_store(directory: Path) -> Iterator[tuple[SqlStore, Path, list[str]]]:
                     "journal_mode", "synchronous", "busy_timeout", "cache_size", "mmap_size",
                 )
             ]  # fmt: skip
-        yield store, path, pragmas
+
+        @contextmanager
+        def raw_reader() -> Iterator[Callable[[str], object]]:
+            select = f"SELECT * FROM {USERS_TABLE} WHERE id = ?"
+            with closing(sqlite3.connect(path, isolation_level=None)) as raw:
+                for pragma in pragmas:
+                    raw.execute(f"PRAGMA {pragma}")
+                execute = raw.execute
+
+                def read(user_id: str) -> object:
+                    return execute(select, (user_id,)).fetchone()
+
+                yield read
+
+        def settle() -> None:
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        yield Database(
+            store=store,
+            where=f"SQLite file {path} (sqlite3 baseline with {', '.join(pragmas)})",
+            raw_label="sqlite3",
+            raw_reader=raw_reader,
+            core_url=f"sqlite:///{path}",
+            schema=None,
+            settle=settle,
+        )
     finally:
         store.close()
+
+
+@contextmanager
+def postgres_database(url: str) -> Iterator[Database]:
+    """accountkit's tables in a fresh schema, dropped at the end; the psycopg baseline reads
+    them on one autocommit connection."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    parsed = sa.make_url(url)
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    store = SqlStore(url, schema=schema)
+    tables = [f'"{schema}".accountkit_{name}' for name in ("users", "sessions")]
+
+    @contextmanager
+    def raw_reader() -> Iterator[Callable[[str], object]]:
+        select = f'SELECT * FROM "{schema}".{USERS_TABLE} WHERE id = %s'
+        with psycopg.connect(conninfo, autocommit=True) as raw:
+
+            def read(user_id: str) -> object:
+                return raw.execute(select, (user_id,)).fetchone()
+
+            yield read
+
+    def settle() -> None:
+        # What autovacuum would soon do after a bulk import.
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for table in tables:
+                conn.execute(f"VACUUM ANALYZE {table}")
+
+    try:
+        yield Database(
+            store=store,
+            where=f"PostgreSQL {parsed.render_as_string(hide_password=True)}, schema {schema}",
+            raw_label="psycopg",
+            raw_reader=raw_reader,
+            core_url=url,
+            schema=schema,
+            settle=settle,
+        )
+    finally:
+        store.close()
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -424,6 +510,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=float,
         default=1.0,
         help="fraction of 1,000,000 users to fill (default 1; 0.01 for 10,000)",
+    )
+    parser.add_argument(
+        "--url", help="a PostgreSQL URL to run against instead of a SQLite file (fresh schema)"
     )
     parser.add_argument("--dir", type=Path, help="where the SQLite file goes (default: a temp dir)")
     parser.add_argument("--chunk", type=int, default=10_000, help="users per import transaction")
@@ -453,11 +542,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     size = max(1, round(FULL_SIZE * args.scale))
     with tempfile.TemporaryDirectory(prefix="accountkit-bench-") as tmp:
-        directory = args.dir or Path(tmp)
-        directory.mkdir(parents=True, exist_ok=True)
-        with sqlite_store(directory) as (store, path, pragmas):
-            print(f"accountkit sign-in benchmark: {size:,} users on SQLite file {path}")
-            print(f"pragmas (sqlite3 baseline alike): {', '.join(pragmas)}")
+        if args.url:
+            database = postgres_database(args.url)
+        else:
+            directory = args.dir or Path(tmp)
+            directory.mkdir(parents=True, exist_ok=True)
+            database = sqlite_database(directory)
+        with database as db:
+            print(f"accountkit sign-in benchmark: {size:,} users on {db.where}")
             print(f"machine: {_machine()}; argon2-cffi, segno {segno.__version__}")
             print(
                 f"rounds: {args.rounds} (+1 warm-up); per round {args.tokens:,} token pairs, "
@@ -465,9 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(over {args.sessions:,} sessions per size), {args.codes} QR codes per format",
                 flush=True,
             )
-            bench = Bench(args, store, path)
+            bench = Bench(args, db)
             started = time.perf_counter()
-            rows = bench.run(size, pragmas)
+            rows = bench.run(size)
             print()
             print_table(rows)
             print()
