@@ -57,6 +57,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -78,6 +79,7 @@ PASSWORD = "correct horse battery staple"
 SIGNIN_EMAIL = "signin.bench@example.com"
 BASE_URL = "https://shop.example/login"
 USERS_TABLE = "accountkit_users"
+LIBRARIES = ("argon2-cffi", "argon2-cffi-bindings", "itsdangerous", "segno")
 
 TARGET_TOKEN = 3.0  # accountkit time / itsdangerous time
 TARGET_PASSWORD = 1.05  # accountkit time / one argon2 verify
@@ -550,7 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             database = sqlite_database(directory)
         with database as db:
             print(f"accountkit sign-in benchmark: {size:,} users on {db.where}")
-            print(f"machine: {_machine()}; argon2-cffi, segno {segno.__version__}")
+            libraries = ", ".join(f"{name} {version(name)}" for name in LIBRARIES)
+            print(f"machine: {_machine()}; {libraries}")
             print(
                 f"rounds: {args.rounds} (+1 warm-up); per round {args.tokens:,} token pairs, "
                 f"{args.logins} password sign-ins, {args.lookups:,} authenticate calls "
