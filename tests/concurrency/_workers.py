@@ -13,7 +13,7 @@ import queue
 import time
 import traceback
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import NamedTuple
@@ -223,8 +223,33 @@ def _draw(kit: AccountKit, index: int, arg: str) -> str:
         return str(tx.sequences.next_value(arg, start=1))
 
 
+def _take_code(kit: AccountKit, index: int, arg: str) -> str:
+    user_id, code_id = arg.split(" ")
+    with kit.store.transaction() as tx:
+        return str(tx.login_codes.take(user_id, code_id))
+
+
+def _code_failure(kit: AccountKit, index: int, arg: str) -> str:
+    user_id, code_id = arg.split(" ")
+    with kit.store.transaction() as tx:
+        return str(tx.login_codes.add_failure(user_id, code_id))
+
+
+ATTEMPT_AT = datetime(2026, 1, 1, 12, tzinfo=UTC)
+"""When the racing attempt failures happen: one moment, so no window ends during a race."""
+
+
+def _attempt_failure(kit: AccountKit, index: int, arg: str) -> str:
+    with kit.store.transaction() as tx:
+        window = tx.attempts.add_failure(arg, at=ATTEMPT_AT, window=timedelta(hours=1))
+    return str(window.failures)
+
+
 ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], ShopPolicy]]] = {
     "add_user": (_add_user, ShopPolicy.b2c_open),
+    "attempt_failure": (_attempt_failure, ShopPolicy.b2c_open),
+    "code_failure": (_code_failure, ShopPolicy.b2c_open),
+    "take_code": (_take_code, ShopPolicy.b2c_open),
     "assign": (_assign, ShopPolicy.b2c_open),
     "create_customer": (_create_customer, numbered_policy),
     "claim_number": (_claim_number, numbered_policy),
@@ -326,6 +351,7 @@ def rounds(results: list[list[Outcome]]) -> list[list[Outcome]]:
 
 __all__ = [
     "ACTIONS",
+    "ATTEMPT_AT",
     "PASSWORD",
     "SECRET",
     "Database",

@@ -289,6 +289,8 @@ class TokenLedger(Protocol):
 
         Raises:
             UserNotFound: No user with that id.
+            InvalidValue: ``token_id`` is longer than 128 characters or ``purpose`` than 32,
+                or one of them or ``note`` is not text, holds a NUL or a lone surrogate.
         """
         ...
 
@@ -306,6 +308,8 @@ class SessionRepository(Protocol):
         Raises:
             UserNotFound: No user with that id.
             ConflictError: A session with this id exists.
+            InvalidValue: The id is longer than 64 characters, or not text, or holds a NUL
+                or a lone surrogate.
         """
         ...
 
@@ -339,6 +343,8 @@ class LoginCodeRepository(Protocol):
 
         Raises:
             UserNotFound: No user with that id.
+            InvalidValue: The code's id is longer than 64 characters or its hash than 128,
+                or one is not text, holds a NUL or a lone surrogate.
         """
         ...
 
@@ -376,7 +382,8 @@ class AttemptRepository(Protocol):
         its end starts a new window with one failure. Concurrent calls each count.
 
         Raises:
-            InvalidValue: ``key`` is longer than 128 characters or not ASCII.
+            InvalidValue: ``key`` is empty, longer than 128 characters, not ASCII or holds
+                a NUL.
         """
         ...
 

@@ -11,7 +11,15 @@ Invariants held by the database itself, not only by the services:
 - ``memberships``: one row per (user, customer); at most one row per user with
   ``exclusive`` (memberships made under ONE_CUSTOMER_PER_USER), and at most one with
   ``active``, by partial unique indexes;
-- ``used_tokens.token_id`` is the primary key, so a one-time token is redeemed once.
+- ``used_tokens.token_id`` is the primary key, so a one-time token is redeemed once;
+- ``issued_tokens``: one row per (user, purpose), the newest token issued for it (a new
+  one replaces the row, so an older link no longer matches);
+- ``login_codes``: one row per user (a new code replaces the old), which a redemption
+  deletes, so of concurrent redemptions of one code exactly one deletes it;
+- ``sessions``, ``login_codes`` and ``issued_tokens`` rows belong to an existing user
+  (foreign keys to ``users``);
+- ``attempts.key`` is the primary key: one window per key, whose count concurrent failures
+  raise in one statement each (an upsert), so none is lost.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from accountkit.storage._sqltypes import UtcDateTime
 
 __all__ = ["HEAD_REVISION", "Tables", "build_tables"]
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration revision this package knows."""
 
 
@@ -41,6 +49,10 @@ class Tables:
     orders: sa.Table
     addresses: sa.Table
     consents: sa.Table
+    issued_tokens: sa.Table
+    sessions: sa.Table
+    login_codes: sa.Table
+    attempts: sa.Table
 
 
 def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
@@ -63,6 +75,7 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("family_name", sa.String(200)),
         sa.Column("birth_date", sa.Date),
         sa.Column("password_hash", sa.String(512)),
+        sa.Column("email_verified_at", UtcDateTime),
         sa.Column("must_complete_profile", sa.Boolean, nullable=False),
         sa.Column("profile", sa.Text, nullable=False),
         sa.Column("security_version", sa.Integer, nullable=False),
@@ -209,6 +222,43 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("wording_version", sa.String(64), nullable=False),
         sa.Index(f"{p}ix_consents_user", "user_id", "purpose", "at"),
     )
+    issued_tokens = sa.Table(
+        f"{p}issued_tokens",
+        metadata,
+        sa.Column("user_id", sa.String(64), sa.ForeignKey(fk("users")), primary_key=True),
+        sa.Column("purpose", sa.String(32), primary_key=True),
+        sa.Column("token_id", sa.String(128), nullable=False),
+        sa.Column("issued_at", UtcDateTime, nullable=False),
+        sa.Column("note", sa.Text),
+    )
+    sessions = sa.Table(
+        f"{p}sessions",
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("user_id", sa.String(64), sa.ForeignKey(fk("users")), nullable=False),
+        sa.Column("method", sa.String(32), nullable=False),
+        sa.Column("security_version", sa.Integer, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("last_seen_at", UtcDateTime, nullable=False),
+        sa.Index(f"{p}ix_sessions_user", "user_id"),
+    )
+    login_codes = sa.Table(
+        f"{p}login_codes",
+        metadata,
+        sa.Column("user_id", sa.String(64), sa.ForeignKey(fk("users")), primary_key=True),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("code_hash", sa.String(128), nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("expires_at", UtcDateTime, nullable=False),
+        sa.Column("failures", sa.Integer, nullable=False),
+    )
+    attempts = sa.Table(
+        f"{p}attempts",
+        metadata,
+        sa.Column("key", sa.String(128), primary_key=True),
+        sa.Column("started_at", UtcDateTime, nullable=False),
+        sa.Column("failures", sa.Integer, nullable=False),
+    )
     return Tables(
         users=users,
         customers=customers,
@@ -220,4 +270,8 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         orders=orders,
         addresses=addresses,
         consents=consents,
+        issued_tokens=issued_tokens,
+        sessions=sessions,
+        login_codes=login_codes,
+        attempts=attempts,
     )

@@ -35,13 +35,21 @@ from accountkit.errors import (
     CustomerNumberTaken,
     EmailTaken,
     GroupNotFound,
-    InvalidValue,
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
     ReadOnlyUnit,
     StoreClosed,
     UserNotFound,
+)
+from accountkit.storage._checks import (
+    MAX_CODE_HASH_LENGTH,
+    MAX_PURPOSE_LENGTH,
+    MAX_SIGNIN_ID_LENGTH,
+    MAX_TOKEN_ID_LENGTH,
+    check_attempt_key,
+    check_stored_text,
+    window_cutoff,
 )
 
 __all__ = ["MemoryStore"]
@@ -381,6 +389,10 @@ class _Tokens:
         note: str | None = None,
     ) -> None:
         self._j._check()
+        check_stored_text(token_id, field="token_id", limit=MAX_TOKEN_ID_LENGTH)
+        check_stored_text(purpose, field="purpose", limit=MAX_PURPOSE_LENGTH)
+        if note is not None:
+            check_stored_text(note, field="note", limit=None)
         _require_user(self._d, user_id)
         record = IssuedToken(
             token_id=token_id, user_id=user_id, purpose=purpose, issued_at=at, note=note
@@ -403,6 +415,7 @@ class _Sessions:
 
     def add(self, session: Session) -> Session:
         self._j._check()
+        check_stored_text(session.id, field="session_id", limit=MAX_SIGNIN_ID_LENGTH)
         _require_user(self._d, session.user_id)
         if session.id in self._d.sessions:
             raise ConflictError("A session with this id exists.")
@@ -444,6 +457,8 @@ class _LoginCodes:
 
     def put(self, code: LoginCode) -> None:
         self._j._check()
+        check_stored_text(code.id, field="code_id", limit=MAX_SIGNIN_ID_LENGTH)
+        check_stored_text(code.code_hash, field="code_hash", limit=MAX_CODE_HASH_LENGTH)
         _require_user(self._d, code.user_id)
         self._j.put(self._d.login_codes, code.user_id, code)
 
@@ -467,13 +482,6 @@ class _LoginCodes:
         return True
 
 
-def check_attempt_key(key: object) -> str:
-    """Refuse an attempt key that the SQL column could not hold (both stores call it)."""
-    if not isinstance(key, str) or not key.isascii() or not 0 < len(key) <= 128:
-        raise InvalidValue("An attempt key is 1 to 128 ASCII characters (a digest).", field="key")
-    return key
-
-
 class _Attempts:
     def __init__(self, data: _Data, journal: _Journal) -> None:
         self._d, self._j = data, journal
@@ -485,7 +493,8 @@ class _Attempts:
         self._j._check()
         check_attempt_key(key)
         current = self._d.attempts.get(key)
-        if current is None or at >= current.started_at + window:
+        cutoff = window_cutoff(at, window)
+        if current is None or (cutoff is not None and current.started_at <= cutoff):
             new = AttemptWindow(key=key, started_at=at, failures=1)
         else:
             new = attrs.evolve(current, failures=current.failures + 1)

@@ -25,7 +25,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ from sqlalchemy.pool import StaticPool
 
 from accountkit.domain import (
     Actor,
+    AttemptWindow,
     Customer,
     CustomerGroup,
     CustomerKind,
@@ -45,9 +46,13 @@ from accountkit.domain import (
     DocumentKind,
     Event,
     EventKind,
+    IssuedToken,
+    LoginCode,
     Membership,
     PurchaseConditions,
     Role,
+    Session,
+    SignInMethod,
     User,
     UserStatus,
     UserTier,
@@ -82,7 +87,17 @@ from accountkit.errors import (
     UserNotFound,
 )
 from accountkit.storage import _migrate
+from accountkit.storage._checks import (
+    MAX_CODE_HASH_LENGTH,
+    MAX_PURPOSE_LENGTH,
+    MAX_SIGNIN_ID_LENGTH,
+    MAX_TOKEN_ID_LENGTH,
+    check_attempt_key,
+    check_stored_text,
+    window_cutoff,
+)
 from accountkit.storage._schema import HEAD_REVISION, Tables, build_tables
+from accountkit.storage._sqltypes import UtcDateTime
 
 __all__ = ["SqlStore", "SqlTransaction", "migrate"]
 
@@ -214,6 +229,7 @@ USER_COLUMNS = (
     "family_name",
     "birth_date",
     "password_hash",
+    "email_verified_at",
     "must_complete_profile",
     "profile",
     "security_version",
@@ -249,6 +265,10 @@ MEMBERSHIP_COLUMNS = (
 )
 GROUP_COLUMNS = ("id", "name", "price_list_id", "created_at")
 EVENT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "kind", "user_id", "customer_id", "data")
+ISSUED_TOKEN_COLUMNS = ("token_id", "user_id", "purpose", "issued_at", "note")
+SESSION_COLUMNS = ("id", "user_id", "method", "security_version", "created_at", "last_seen_at")
+LOGIN_CODE_COLUMNS = ("id", "user_id", "code_hash", "created_at", "expires_at", "failures")
+ATTEMPT_COLUMNS = ("key", "started_at", "failures")
 
 
 def _user_values(user: User) -> dict[str, Any]:
@@ -262,6 +282,7 @@ def _user_values(user: User) -> dict[str, Any]:
         "family_name": user.family_name,
         "birth_date": user.birth_date,
         "password_hash": user.password_hash,
+        "email_verified_at": user.email_verified_at,
         "must_complete_profile": user.must_complete_profile,
         "profile": (
             json.dumps(dict(user.profile), sort_keys=True, ensure_ascii=False)
@@ -286,6 +307,7 @@ def _user(row: Sequence[Any]) -> User:
         family_name,
         birth_date,
         password_hash,
+        email_verified_at,
         must_complete,
         profile,
         security_version,
@@ -302,6 +324,7 @@ def _user(row: Sequence[Any]) -> User:
         family_name=family_name,
         birth_date=birth_date,
         password_hash=password_hash,
+        email_verified_at=email_verified_at,
         must_complete_profile=bool(must_complete),
         profile=json.loads(profile),
         security_version=security_version,
@@ -428,6 +451,53 @@ def _event(row: Sequence[Any]) -> Event:
     )
 
 
+def _issued_token(row: Sequence[Any]) -> IssuedToken:
+    token_id, user_id, purpose, issued_at, note = row
+    return IssuedToken(
+        token_id=token_id, user_id=user_id, purpose=purpose, issued_at=issued_at, note=note
+    )
+
+
+def _session_values(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "user_id": session.user_id,
+        "method": session.method.value,
+        "security_version": session.security_version,
+        "created_at": session.created_at,
+        "last_seen_at": session.last_seen_at,
+    }
+
+
+def _session(row: Sequence[Any]) -> Session:
+    id_, user_id, method, security_version, created_at, last_seen_at = row
+    return Session(
+        id=id_,
+        user_id=user_id,
+        method=SignInMethod(method),
+        security_version=security_version,
+        created_at=created_at,
+        last_seen_at=last_seen_at,
+    )
+
+
+def _login_code(row: Sequence[Any]) -> LoginCode:
+    id_, user_id, code_hash, created_at, expires_at, failures = row
+    return LoginCode(
+        id=id_,
+        user_id=user_id,
+        code_hash=code_hash,
+        created_at=created_at,
+        expires_at=expires_at,
+        failures=failures,
+    )
+
+
+def _attempt(row: Sequence[Any]) -> AttemptWindow:
+    key, started_at, failures = row
+    return AttemptWindow(key=key, started_at=started_at, failures=failures)
+
+
 # --- statements, built once per store -------------------------------------------------------
 
 
@@ -455,6 +525,11 @@ class _Statements:
         "events_of_user",
         "events_of_customer",
         "token_used",
+        "token_current",
+        "session_with_user",
+        "sessions_of_user",
+        "login_code",
+        "attempt",
     )
 
     def __init__(self, t: Tables, dialect: str) -> None:
@@ -553,6 +628,70 @@ class _Statements:
             insert(k).on_conflict_do_nothing(index_elements=[k.c.token_id]).returning(k.c.token_id)
         )
         self.token_used = sa.select(k.c.token_id).where(k.c.token_id == bindparam("id"))
+        it = t.issued_tokens
+        self.token_current = _select(it, ISSUED_TOKEN_COLUMNS).where(
+            it.c.user_id == bindparam("u"), it.c.purpose == bindparam("purpose")
+        )
+        # A new token of a purpose takes the old one's place, in one statement.
+        token_issue = insert(it)
+        self.token_issue = token_issue.on_conflict_do_update(
+            index_elements=[it.c.user_id, it.c.purpose],
+            set_={name: token_issue.excluded[name] for name in ("token_id", "issued_at", "note")},
+        )
+        se = t.sessions
+        # The per-request read: the session and its user by the session's primary key,
+        # in one statement (one round trip, one index probe on each table).
+        self.session_with_user = (
+            sa.select(*(se.c[n] for n in SESSION_COLUMNS), *(u.c[n] for n in USER_COLUMNS))
+            .select_from(se.join(u, se.c.user_id == u.c.id))
+            .where(se.c.id == bindparam("id"))
+        )
+        # Ordered in Python (code point order of ids), not by the database's collation.
+        self.sessions_of_user = _select(se, SESSION_COLUMNS).where(se.c.user_id == bindparam("u"))
+        self.session_insert = sa.insert(se)
+        self.session_touch = (
+            sa.update(se).where(se.c.id == bindparam("b_id")).values(last_seen_at=bindparam("at"))
+        )
+        self.session_delete = sa.delete(se).where(se.c.id == bindparam("id"))
+        self.sessions_delete_of_user = sa.delete(se).where(se.c.user_id == bindparam("u"))
+        lc = t.login_codes
+        self.login_code = _select(lc, LOGIN_CODE_COLUMNS).where(lc.c.user_id == bindparam("u"))
+        code_put = insert(lc)
+        self.login_code_put = code_put.on_conflict_do_update(
+            index_elements=[lc.c.user_id],
+            set_={
+                name: code_put.excluded[name] for name in LOGIN_CODE_COLUMNS if name != "user_id"
+            },
+        )
+        # One statement: concurrent failures each add one under the row lock (no lost update).
+        self.login_code_failure = (
+            sa.update(lc)
+            .where(lc.c.user_id == bindparam("u"), lc.c.id == bindparam("c"))
+            .values(failures=lc.c.failures + 1)
+            .returning(lc.c.failures)
+        )
+        self.login_code_take = sa.delete(lc).where(
+            lc.c.user_id == bindparam("u"), lc.c.id == bindparam("c")
+        )
+        a = t.attempts
+        self.attempt = _select(a, ATTEMPT_COLUMNS).where(a.c.key == bindparam("b_key"))
+        # One statement, so that concurrent failures (also the first ones, racing to insert
+        # the key) each count. A window that ended (its start at or before ``at - window``;
+        # NULL, so never, when that is before the first representable time) starts again at
+        # ``at`` with one failure; SET reads the row as it was, in both databases, so both
+        # CASEs test the old start.
+        attempt_insert = insert(a)
+        ended = a.c.started_at <= bindparam("b_ended", type_=UtcDateTime)
+        self.attempt_failure = attempt_insert.on_conflict_do_update(
+            index_elements=[a.c.key],
+            set_={
+                "started_at": sa.case(
+                    (ended, attempt_insert.excluded.started_at), else_=a.c.started_at
+                ),
+                "failures": sa.case((ended, 1), else_=a.c.failures + 1),
+            },
+        ).returning(*(a.c[n] for n in ATTEMPT_COLUMNS))
+        self.attempt_clear = sa.delete(a).where(a.c.key == bindparam("b_key"))
 
 
 # --- executors: how a unit of work runs its statements ----------------------------------------
@@ -945,6 +1084,156 @@ class _Tokens(_Repo):
             return False
         return self._x.first("token_used", {"id": token_id}) is not None
 
+    def issue(
+        self,
+        token_id: str,
+        *,
+        user_id: str,
+        purpose: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> None:
+        self._writing()
+        check_stored_text(token_id, field="token_id", limit=MAX_TOKEN_ID_LENGTH)
+        check_stored_text(purpose, field="purpose", limit=MAX_PURPOSE_LENGTH)
+        if note is not None:
+            check_stored_text(note, field="note", limit=None)
+        _require_storable_user(user_id)
+        values = {
+            "token_id": token_id,
+            "user_id": user_id,
+            "purpose": purpose,
+            "issued_at": at,
+            "note": note,
+        }
+        try:
+            self._x.run("token_issue", values)
+        except sa.exc.IntegrityError as exc:
+            raise UserNotFound() from _cause(exc)
+
+    def current(self, user_id: str, purpose: str) -> IssuedToken | None:
+        if not (_bindable(user_id) and _bindable(purpose)):
+            return None
+        row = self._x.first("token_current", {"u": user_id, "purpose": purpose})
+        return None if row is None else _issued_token(row)
+
+
+_SESSION_WIDTH = len(SESSION_COLUMNS)
+_USER_ID_LENGTH = 64
+"""``users.id``: a longer id names no user (PostgreSQL would refuse to bind it)."""
+
+
+def _require_storable_user(user_id: object) -> None:
+    """An id that no users row can hold names no user, as in MemoryStore: UserNotFound."""
+    if not _bindable(user_id) or len(str(user_id)) > _USER_ID_LENGTH:
+        raise UserNotFound()
+
+
+class _Sessions(_Repo):
+    def add(self, session: Session) -> Session:
+        self._writing()
+        check_stored_text(session.id, field="session_id", limit=MAX_SIGNIN_ID_LENGTH)
+        _require_storable_user(session.user_id)
+        try:
+            self._x.run("session_insert", _session_values(session))
+        except sa.exc.IntegrityError as exc:
+            if _is_foreign_key(exc):
+                raise UserNotFound() from _cause(exc)
+            raise ConflictError("A session with this id exists.") from _cause(exc)
+        return session
+
+    def get(self, session_id: str) -> tuple[Session, User] | None:
+        if not _bindable(session_id):
+            return None
+        row = self._x.first("session_with_user", {"id": session_id})
+        if row is None:
+            return None
+        return _session(row[:_SESSION_WIDTH]), _user(row[_SESSION_WIDTH:])
+
+    def touch(self, session_id: str, at: datetime) -> None:
+        self._writing()
+        if _bindable(session_id):
+            self._x.run("session_touch", {"b_id": session_id, "at": at})
+
+    def remove(self, session_id: str) -> bool:
+        self._writing()
+        if not _bindable(session_id):
+            return False
+        return self._x.run("session_delete", {"id": session_id}) == 1
+
+    def remove_for_user(self, user_id: str) -> int:
+        self._writing()
+        if not _bindable(user_id):
+            return 0
+        return self._x.run("sessions_delete_of_user", {"u": user_id})
+
+    def for_user(self, user_id: str) -> Sequence[Session]:
+        if not _bindable(user_id):
+            return []
+        sessions = [_session(r) for r in self._x.all("sessions_of_user", {"u": user_id})]
+        return sorted(sessions, key=lambda s: (s.created_at, s.id))
+
+
+class _LoginCodes(_Repo):
+    def put(self, code: LoginCode) -> None:
+        self._writing()
+        check_stored_text(code.id, field="code_id", limit=MAX_SIGNIN_ID_LENGTH)
+        check_stored_text(code.code_hash, field="code_hash", limit=MAX_CODE_HASH_LENGTH)
+        _require_storable_user(code.user_id)
+        values = {
+            "id": code.id,
+            "user_id": code.user_id,
+            "code_hash": code.code_hash,
+            "created_at": code.created_at,
+            "expires_at": code.expires_at,
+            "failures": code.failures,
+        }
+        try:
+            self._x.run("login_code_put", values)
+        except sa.exc.IntegrityError as exc:
+            raise UserNotFound() from _cause(exc)
+
+    def get(self, user_id: str) -> LoginCode | None:
+        if not _bindable(user_id):
+            return None
+        row = self._x.first("login_code", {"u": user_id})
+        return None if row is None else _login_code(row)
+
+    def add_failure(self, user_id: str, code_id: str) -> int | None:
+        self._writing()
+        if not (_bindable(user_id) and _bindable(code_id)):
+            return None
+        failures = self._x.scalar("login_code_failure", {"u": user_id, "c": code_id})
+        return None if failures is None else int(failures)
+
+    def take(self, user_id: str, code_id: str) -> bool:
+        self._writing()
+        if not (_bindable(user_id) and _bindable(code_id)):
+            return False
+        return self._x.run("login_code_take", {"u": user_id, "c": code_id}) == 1
+
+
+class _Attempts(_Repo):
+    def get(self, key: str) -> AttemptWindow | None:
+        if not _bindable(key):
+            return None
+        row = self._x.first("attempt", {"b_key": key})
+        return None if row is None else _attempt(row)
+
+    def add_failure(self, key: str, *, at: datetime, window: timedelta) -> AttemptWindow:
+        self._writing()
+        check_attempt_key(key)
+        cutoff = window_cutoff(at, window)
+        params = {"key": key, "started_at": at, "failures": 1, "b_ended": cutoff}
+        row = self._x.first("attempt_failure", params)
+        assert row is not None  # an upsert with RETURNING always returns its row
+        return _attempt(row)
+
+    def clear(self, key: str) -> None:
+        self._writing()
+        if _bindable(key):
+            self._x.run("attempt_clear", {"b_key": key})
+
 
 class SqlTransaction:
     """A unit of work on one database connection; see :class:`accountkit.storage.Transaction`.
@@ -974,6 +1263,9 @@ class SqlTransaction:
         self.events = _Events(x, store)
         self.sequences = _Sequences(x, store)
         self.tokens = _Tokens(x, store)
+        self.sessions = _Sessions(x, store)
+        self.login_codes = _LoginCodes(x, store)
+        self.attempts = _Attempts(x, store)
 
 
 # --- engines --------------------------------------------------------------------------------
