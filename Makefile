@@ -31,6 +31,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_storage.py --scale 0.01
+	$(BIN)/python benchmarks/bench_signin.py --scale 0.01
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis accountkit-demo.db*

@@ -80,3 +80,57 @@ def test_storage_benchmark_runs_on_postgres() -> None:
     if POSTGRES_URL is None:
         pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
     _assert_table(_run(SCRIPT, *TINY, "--url", POSTGRES_URL), "raw psycopg")
+
+
+SIGNIN_SCRIPT = ROOT / "benchmarks" / "bench_signin.py"
+SIGNIN_ROWS = (
+    ("| login token issue+inspect ", "itsdangerous dumps+loads"),
+    ("| kit.auth.login_with_password ", "argon2 PasswordHasher.verify"),
+    ("| kit.auth.authenticate @1,000 ", "{raw} SELECT by id"),
+    ("| kit.auth.authenticate @1,000 ", "SQLAlchemy Core select"),
+    ("| authenticate @1,000 / @1,000 ", "{raw} SELECT by id"),
+    ('| kit.auth.login_qr format="png" ', "segno make+save png"),
+    ('| kit.auth.login_qr format="svg" ', "segno make+save svg"),
+)
+SIGNIN_TINY = [
+    "--scale", "0.001", "--rounds", "1", "--tokens", "20", "--logins", "1",
+    "--sessions", "20", "--lookups", "20", "--codes", "2",
+]  # fmt: skip
+
+
+def _assert_signin_table(out: str, raw: str) -> None:
+    assert "accountkit sign-in benchmark: 1,000 users" in out
+    header = next(line for line in out.splitlines() if line.startswith("| measure"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == [
+        "measure",
+        "accountkit",
+        "baseline",
+        "baseline time",
+        "ratio",
+        "target",
+        "met",
+    ]
+    rows = [line for line in out.splitlines() if line.startswith("| ")][1:]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    assert len(rows) == 9, out
+    for prefix, baseline in SIGNIN_ROWS:
+        expected = baseline.format(raw=raw)
+        assert any(
+            row.startswith(prefix) and cell[2] == expected
+            for row, cell in zip(rows, cells, strict=True)
+        ), (prefix, out)
+    assert all(cell[6] in ("yes", "no", "-") for cell in cells), out
+    assert sum(cell[6] != "-" for cell in cells) == 7, out
+
+
+def test_signin_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    """bench_signin.py at --scale 0.001 on SQLite exits 0 and prints every row with its baseline."""
+    _assert_signin_table(_run(SIGNIN_SCRIPT, *SIGNIN_TINY, "--dir", str(tmp_path)), "sqlite3")
+
+
+@pytest.mark.postgres
+def test_signin_benchmark_runs_on_postgres() -> None:
+    """bench_signin.py at --scale 0.001 on PostgreSQL exits 0 and prints every row."""
+    if POSTGRES_URL is None:
+        pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
+    _assert_signin_table(_run(SIGNIN_SCRIPT, *SIGNIN_TINY, "--url", POSTGRES_URL), "psycopg")
