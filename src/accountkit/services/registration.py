@@ -780,7 +780,6 @@ class RegistrationService:
             form.missing("given_name", "An invitation needs the invitee's name.")
         form.raise_errors()
         assert address is not None
-        now = self._s._ctx.clock.now()
 
         def work(tx: Transaction) -> tuple[User | None, list[Message]]:
             customer = None if customer_id is None else self._inviting_to(tx, actor, customer_id)
@@ -799,28 +798,8 @@ class RegistrationService:
             ):
                 raise EmailTaken()
             if existing is None:
-                user = tx.users.add(
-                    User(
-                        id=new_id("usr"),
-                        tier=UserTier.GUEST,
-                        email=address,
-                        given_name=given,
-                        family_name=family,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                self._s._record(
-                    tx,
-                    EventKind.USER_CREATED,
-                    actor,
-                    user_id=user.id,
-                    data={
-                        "tier": UserTier.GUEST.value,
-                        "channel": ch.name,
-                        "source": "invitation",
-                    },
-                    new_user=True,
+                user = self._add_guest(
+                    tx, address, given, family, actor, {"channel": ch.name, "source": "invitation"}
                 )
             else:
                 user = existing
@@ -998,29 +977,43 @@ class RegistrationService:
                 # A disabled guest's order stays without an account, like a full user's.
                 reuse = existing.tier is UserTier.GUEST and existing.is_active
                 return existing if reuse else None
-            now = self._s._ctx.clock.now()
-            user = tx.users.add(
-                User(
-                    id=new_id("usr"),
-                    tier=UserTier.GUEST,
-                    email=address,
-                    given_name=given,
-                    family_name=family,
-                    created_at=now,
-                    updated_at=now,
-                )
+            return self._add_guest(
+                tx, address, given, family, Actor.system(), {"source": source.value}
             )
-            self._s._record(
-                tx,
-                EventKind.USER_CREATED,
-                Actor.system(),
-                user_id=user.id,
-                data={"tier": UserTier.GUEST.value, "source": source.value},
-                new_user=True,
-            )
-            return user
 
         return self._s._write(work)
+
+    def _add_guest(
+        self,
+        tx: Transaction,
+        address: str,
+        given: str | None,
+        family: str | None,
+        actor: Actor,
+        data: Mapping[str, str],
+    ) -> User:
+        """Add a new GUEST user and record it in history."""
+        now = self._s._ctx.clock.now()
+        user = tx.users.add(
+            User(
+                id=new_id("usr"),
+                tier=UserTier.GUEST,
+                email=address,
+                given_name=given,
+                family_name=family,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._s._record(
+            tx,
+            EventKind.USER_CREATED,
+            actor,
+            user_id=user.id,
+            data={"tier": UserTier.GUEST.value, **data},
+            new_user=True,
+        )
+        return user
 
     def create_blank(self, actor: Actor) -> User:
         """Make a BLANK user (for a membership card or a printed QR code).
