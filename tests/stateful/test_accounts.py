@@ -637,9 +637,13 @@ class AccountsMachine(RuleBasedStateMachine):
 
     @rule(user_id=users, actor=st.sampled_from(OPERATORS))
     def disable_or_enable(self, user_id: str, actor: Actor) -> None:
-        """The operator disables an active user, or enables a disabled or pending one."""
+        """The operator disables an active user, or enables a disabled one; a pending one is
+        refused (it is approved with kit.registration.approve)."""
         self._tick()
         user = self.model[user_id]
+        if user.status is UserStatus.PENDING_APPROVAL:
+            self._refused(AwaitingApproval, lambda: self.kit.users.enable(actor, user_id))
+            return
         if user.status is UserStatus.ACTIVE:
             assert self.kit.users.disable(actor, user_id).status is UserStatus.DISABLED
             user.status = UserStatus.DISABLED

@@ -20,6 +20,7 @@ from accountkit import (
     UserTier,
 )
 from accountkit.errors import (
+    AwaitingApproval,
     ConcurrentUpdate,
     EmailTaken,
     InvalidEmail,
@@ -369,10 +370,11 @@ def test_enable_approves_a_pending_user(make_kit: KitFactory) -> None:
         )
     )
     assert pending.status is UserStatus.PENDING_APPROVAL
-    active = kit.users.enable(OPERATOR, pending.id)
+    with pytest.raises(AwaitingApproval):
+        kit.users.enable(OPERATOR, pending.id)
+    assert kit.users.get(pending.id) == pending
+    active = kit.registration.approve(OPERATOR, pending.id)
     assert active.status is UserStatus.ACTIVE
-    event = kit.reports.user_history(pending.id)[-1]
-    assert dict(event.data) == {"from": "pending_approval", "to": "active"}
 
 
 def test_unknown_user_status_change_is_not_found(kit: AccountKit) -> None:

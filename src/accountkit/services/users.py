@@ -18,7 +18,7 @@ from accountkit.domain.validation import (
     validate_name,
     validate_profile,
 )
-from accountkit.errors import InvalidValue, MissingField
+from accountkit.errors import AwaitingApproval, InvalidValue, MissingField
 from accountkit.security.passwords import check_imported_hash
 from accountkit.services._base import (
     Service,
@@ -341,10 +341,14 @@ class UserService:
         return self._set_status(actor, user_id, UserStatus.DISABLED, EventKind.USER_DISABLED)
 
     def enable(self, actor: Actor, user_id: str) -> User:
-        """Switch a disabled (or pending) user on again.
+        """Switch a disabled user on again.
+
+        A registration that waits for approval is not switched on here: approve it with
+        ``kit.registration.approve``, which also numbers its company and tells the person.
 
         Raises:
             NotPermitted: ``actor`` is a user.
+            AwaitingApproval: The user waits for approval; nothing changes.
             UserNotFound: No such user.
         """
         return self._set_status(actor, user_id, UserStatus.ACTIVE, EventKind.USER_ENABLED)
@@ -356,6 +360,12 @@ class UserService:
             user = load_user(tx, user_id)
             if user.status is status:
                 return user
+            if status is UserStatus.ACTIVE and user.status is UserStatus.PENDING_APPROVAL:
+                raise AwaitingApproval(
+                    "This registration waits for approval; approve it with "
+                    "kit.registration.approve, which also numbers its company and tells the "
+                    "person."
+                )
             data = {"from": user.status.value, "to": status.value}
             return self._s._save_user(
                 tx, user, attrs.evolve(user, status=status), kind, actor, data
