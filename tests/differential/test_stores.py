@@ -265,6 +265,14 @@ class DifferentialMachine(RuleBasedStateMachine):
         into[record_id] = None
         return multiple(record_id)
 
+    def _watch_customers_of(self, user_id: str) -> None:
+        """A registration may make a customer too (B2B, personal): watch it in snapshots."""
+        _, memberships = self._each(
+            "memberships after register", lambda kit: kit.customers.memberships(user_id)
+        )
+        for membership in cast(Sequence[Membership], memberships or ()):
+            self.customer_ids[membership.customer_id] = None
+
     # --- seeds ------------------------------------------------------------------------------
 
     @initialize(target=customers)
@@ -362,11 +370,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         if made.values:
             # A B2B registration makes a customer too; watch it in the snapshots.
             user_id = made.values[0]
-            _, memberships = self._each(
-                "memberships after register", lambda kit: kit.customers.memberships(user_id)
-            )
-            for membership in cast(Sequence[Membership], memberships or ()):
-                self.customer_ids[membership.customer_id] = None
+            self._watch_customers_of(user_id)
         return made
 
     @rule(
@@ -983,11 +987,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         )
         if made.values:
             user_id = made.values[0]
-            _, memberships = self._each(
-                "memberships after register", lambda kit: kit.customers.memberships(user_id)
-            )
-            for membership in cast(Sequence[Membership], memberships or ()):
-                self.customer_ids[membership.customer_id] = None
+            self._watch_customers_of(user_id)
         return made
 
     @rule(
