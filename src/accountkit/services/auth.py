@@ -43,14 +43,12 @@ from accountkit.errors import (
     WrongTier,
 )
 from accountkit.notify import Message, MessageKind
-from accountkit.policies import SalesChannel
 from accountkit.security import qr
 from accountkit.security.passwords import MAX_PASSWORD_LENGTH, normalise_password
 from accountkit.security.tokens import TokenClaims, TokenPurpose, build_link, new_token_id
 from accountkit.services._base import Service, load_user, require_self_or_staff
 from accountkit.services._signin import (
     SignIn,
-    base_url,
     check_current,
     check_token,
     keyed_digest,
@@ -63,6 +61,7 @@ from accountkit.services._signin import (
     send_all,
     start_session,
 )
+from accountkit.services._signin import base_url as channel_base_url
 from accountkit.storage._protocols import Transaction
 
 __all__ = ["AuthService", "SignIn"]
@@ -85,6 +84,8 @@ class AuthService:
 
     def __init__(self, service: Service) -> None:
         self._s = service
+        # For a hasher without dummy_verify: a hash nobody has, made once, to verify against.
+        self._dummy_hash: str | None = None
 
     # --- keys and checks --------------------------------------------------------------------
 
@@ -135,9 +136,9 @@ class AuthService:
                 dummy(password)
             else:
                 # A hasher without dummy_verify: verify against a hash made once per hasher.
-                if id(hasher) not in _DUMMY_HASHES:
-                    _DUMMY_HASHES[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
-                hasher.verify(_DUMMY_HASHES[id(hasher)], password)
+                if self._dummy_hash is None:
+                    self._dummy_hash = hasher.hash(secrets.token_urlsafe(16))
+                hasher.verify(self._dummy_hash, password)
             return False
         return hasher.verify(user.password_hash, password)
 
@@ -293,7 +294,7 @@ class AuthService:
             ChannelNotFound: No such channel.
         """
         ch = self._s._channel(channel)
-        base_url(ch)
+        channel_base_url(ch)
         key = self._lookup(email)
 
         def work(tx: Transaction) -> list[Message]:
@@ -381,7 +382,7 @@ class AuthService:
             InvalidValue: A bad ``base_url`` or ``max_age``.
         """
         ch = self._s._channel(channel)
-        url = base_url if base_url is not None else _channel_base(ch)
+        url = base_url if base_url is not None else channel_base_url(ch)
         user = self._s._read(lambda tx: load_user(tx, user_id))
         require_may_sign_in(user)
         purpose = TokenPurpose.LOGIN if max_age is None else TokenPurpose.LOGIN_CARD
@@ -427,7 +428,7 @@ class AuthService:
             InvalidValue: A bad ``base_url``.
         """
         ch = self._s._channel(channel)
-        url = base_url if base_url is not None else _channel_base(ch)
+        url = base_url if base_url is not None else channel_base_url(ch)
 
         def work(tx: Transaction) -> str:
             user = load_user(tx, user_id)
@@ -516,7 +517,7 @@ class AuthService:
             ChannelNotFound: No such channel.
         """
         ch = self._s._channel(channel)
-        url = _channel_base(ch)
+        url = channel_base_url(ch)
         key = self._lookup(email)
         user = self._s._read(lambda tx: tx.users.get_by_email(key))
         if user is None or not user.is_active or user.email is None:
@@ -678,7 +679,7 @@ class AuthService:
             InvalidEmail, InvalidPolicy (no ``base_url``), ChannelNotFound.
         """
         ch = self._s._channel(channel)
-        base_url(ch)
+        channel_base_url(ch)
         key = self._lookup(email)
 
         def work(tx: Transaction) -> list[Message]:
@@ -723,7 +724,7 @@ class AuthService:
             UserNotFound, UserDisabled, AwaitingApproval, InvalidPolicy, ChannelNotFound.
         """
         ch = self._s._channel(channel)
-        base_url(ch)
+        channel_base_url(ch)
         address = normalise_email(
             new_email, field="new_email", allow_special_use=self._s._ctx.allow_special_use_domains
         )
@@ -864,13 +865,6 @@ class AuthService:
 
     def _lookup(self, email: str) -> str:
         return lookup_key(email, allow_special_use=self._s._ctx.allow_special_use_domains)
-
-
-_DUMMY_HASHES: dict[int, str] = {}
-
-
-def _channel_base(channel: SalesChannel) -> str:
-    return base_url(channel)
 
 
 def _login_password(password: object) -> str:
