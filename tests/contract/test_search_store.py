@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accountkit.domain import CustomerKind, UserStatus, UserTier
 from accountkit.storage import Store
@@ -137,3 +139,37 @@ def test_search_runs_in_a_read_only_unit(store: Store) -> None:
     with store.transaction(readonly=True) as tx:
         assert [u.id for u in tx.users.search(text="Ada", limit=5)] == [user.id]
         assert [c.id for c in tx.customers.search(text="Müller", limit=5)] == [customer.id]
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ALPHABET = st.sampled_from([*"aAbBzZéÉßöÖ%_.@x1", "ẞ", "ﬁ", "İ", "ı"])
+_PEOPLE = [
+    ("Ab.x@example.com", "Zoë", "Straße"),
+    ("zz_1@example.com", "ÉMILE", "ﬁsh"),
+    ("a%b@example.com", "İpek", "ıssız"),
+    ("ÖZ@example.com", None, "Aab"),
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(_ALPHABET, min_size=1, max_size=3))
+def test_user_text_rule_over_many_texts(store: Store, text: str) -> None:
+    """Every store finds exactly the users the documented text rule names."""
+    if not _users(store):
+        for email, given_name, family_name in _PEOPLE:
+            add_user(store, email=email, given_name=given_name, family_name=family_name)
+    lowered = text.translate(_LOWER)
+    expected = sorted(
+        u.id
+        for u in in_tx(store, lambda tx: tx.users.search(limit=500))
+        if (
+            u.email is not None
+            and lowered
+            in u.email.split("@")[0].translate(_LOWER) + "@" + u.email.split("@")[1].lower()
+        )
+        or text in (u.given_name or "\x00")
+        or text in (u.family_name or "\x00")
+    )
+    assert _users(store, text=text) == expected
