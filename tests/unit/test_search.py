@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -199,3 +201,13 @@ def test_a_cursor_of_another_kit_is_refused(kit: AccountKit, store: MemoryStore)
     )
     with pytest.raises(InvalidCursor):
         other.users.search(STAFF, cursor=cursor)
+
+
+def test_a_cursor_does_not_reveal_the_search_text(kit: AccountKit, store: MemoryStore) -> None:
+    """The search text cannot be read back from a cursor or a page's repr."""
+    cursor = _cursor(kit, store, text="Anna")
+    payload = cursor.split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"Anna" not in decoded
+    page = kit.users.search(STAFF, text="Anna", page_size=1)
+    assert cursor not in repr(page)

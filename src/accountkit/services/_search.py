@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -36,7 +37,8 @@ class Page(Generic[T]):
     """
 
     items: tuple[T, ...]
-    next_cursor: str | None
+    # The cursor stays out of repr: it is a bearer value for the next page.
+    next_cursor: str | None = attrs.field(repr=False)
 
 
 def _serializer(service: Service, salt: str) -> URLSafeSerializer:
@@ -64,6 +66,14 @@ def _check_page_size(page_size: object) -> int:
     return page_size
 
 
+def _digest(filters: list[Any]) -> str:
+    """What a cursor keeps of its filters: a digest, so that the search text (perhaps part of
+    an e-mail address) is not readable from the cursor, and long texts keep it short."""
+    # ensure_ascii: a lone surrogate becomes an escape instead of failing to encode.
+    text = json.dumps(filters, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 def _after(serializer: URLSafeSerializer, cursor: object, filters: list[Any]) -> str | None:
     """The last id of the previous page that ``cursor`` names, for exactly these filters."""
     if cursor is None:
@@ -80,7 +90,7 @@ def _after(serializer: URLSafeSerializer, cursor: object, filters: list[Any]) ->
         or not isinstance(payload["after"], str)
     ):
         raise InvalidCursor(field="cursor")
-    if payload["filters"] != filters:
+    if payload["filters"] != _digest(filters):
         raise InvalidCursor(
             "This page cursor was made for other search filters; start from the first page.",
             field="cursor",
@@ -99,7 +109,7 @@ def _page(
     items = tuple(found[:page_size])
     if len(found) <= page_size:
         return Page(items=items, next_cursor=None)
-    token = serializer.dumps({"after": last_id(items[-1]), "filters": filters})
+    token = serializer.dumps({"after": last_id(items[-1]), "filters": _digest(filters)})
     return Page(items=items, next_cursor=str(token))
 
 
