@@ -22,7 +22,7 @@ from accountkit import (
 from accountkit.errors import InvalidCursor, InvalidValue, NotPermitted
 from accountkit.storage import MemoryStore
 from tests.conftest import KitFactory
-from tests.contract.factories import add_customer, add_user
+from tests.contract.factories import add_customer, add_user, in_tx, make_blank_user
 from tests.helpers import BASE_URL
 
 STAFF = Actor.operator("staff-7")
@@ -211,3 +211,20 @@ def test_a_cursor_does_not_reveal_the_search_text(kit: AccountKit, store: Memory
     assert b"Anna" not in decoded
     page = kit.users.search(STAFF, text="Anna", page_size=1)
     assert cursor not in repr(page)
+
+
+@pytest.mark.parametrize("bad", [5, b"Ada", ["Ada"]])
+def test_text_and_group_that_are_not_strings_are_refused(kit: AccountKit, bad: object) -> None:
+    """A text or group id that is not a string raises InvalidValue."""
+    with pytest.raises(InvalidValue):
+        kit.users.search(STAFF, text=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue):
+        kit.customers.search(STAFF, group_id=bad)  # type: ignore[arg-type]
+
+
+def test_empty_text_is_no_filter(kit: AccountKit, store: MemoryStore) -> None:
+    """An empty text finds what no text finds, also users without e-mail or names."""
+    add_user(store)
+    in_tx(store, lambda tx: tx.users.add(make_blank_user()))
+    assert kit.users.search(STAFF, text="") == kit.users.search(STAFF)
+    assert len(kit.users.search(STAFF, text="").items) == 2
