@@ -42,6 +42,7 @@ __all__ = [
     "GroupNotFound",
     "InvalidBirthDate",
     "InvalidCredentials",
+    "InvalidCursor",
     "InvalidCustomerNumber",
     "InvalidEmail",
     "InvalidFields",
@@ -246,6 +247,14 @@ class InvalidValue(ValidationError):
 
     code = "invalid_value"
     default_message = "A value is outside its allowed range."
+
+
+class InvalidCursor(ValidationError):
+    """A search cursor that this kit did not make, or made for other filters or for the
+    other kind of search. Start the search again from the first page."""
+
+    code = "invalid_cursor"
+    default_message = "This page cursor is not valid for this search; start from the first page."
 
 
 class UnknownRole(InvalidValue):

@@ -1190,6 +1190,66 @@ class DifferentialMachine(RuleBasedStateMachine):
 
         self._each(f"member {action}", call)
 
+    # --- search -----------------------------------------------------------------------------
+
+    @rule(
+        text=st.none()
+        | st.sampled_from(["a", "A", "Zo", "ß", "ss", "%", "_", "example", "ÉX"])
+        | st.sampled_from(HOSTILE_TEXT),
+        tier=st.none() | st.sampled_from(UserTier),
+        page_size=st.integers(1, 3),
+    )
+    def search_users(self, text: str | None, tier: UserTier | None, page_size: int) -> None:
+        """Page through a user search: every store returns the same pages and cursors."""
+
+        def call(kit: AccountKit) -> list[object]:
+            pages: list[object] = []
+            cursor: str | None = None
+            for _ in range(4):
+                page = kit.users.search(
+                    Actor.operator("staff-1"),
+                    text=text,
+                    tier=tier,
+                    page_size=page_size,
+                    cursor=cursor,
+                )
+                pages.append(page)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            return pages
+
+        self._each("users.search", call)
+
+    @rule(
+        text=st.none()
+        | st.sampled_from(["e", "E", "ä", "GmbH", "1", "%", "_"])
+        | st.sampled_from(HOSTILE_TEXT),
+        group=st.none() | groups | HOSTILE_IDS,
+        page_size=st.integers(1, 3),
+    )
+    def search_customers(self, text: str | None, group: str | None, page_size: int) -> None:
+        """Page through a customer search: the same pages and cursors on every store."""
+
+        def call(kit: AccountKit) -> list[object]:
+            pages: list[object] = []
+            cursor: str | None = None
+            for _ in range(4):
+                page = kit.customers.search(
+                    Actor.operator("staff-1"),
+                    text=text,
+                    group_id=group,
+                    page_size=page_size,
+                    cursor=cursor,
+                )
+                pages.append(page)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            return pages
+
+        self._each("customers.search", call)
+
     # --- everything at once -----------------------------------------------------------------
 
     @invariant()

@@ -40,6 +40,7 @@ EXPECTED_CODES: dict[str, tuple[str, type[AccountKitError]]] = {
     "InvalidPassword": ("invalid_password", ValidationError),
     "InvalidPolicy": ("invalid_policy", ValidationError),
     "InvalidValue": ("invalid_value", ValidationError),
+    "InvalidCursor": ("invalid_cursor", ValidationError),
     "MissingField": ("missing_field", ValidationError),
     "PasswordTooShort": ("password_too_short", ValidationError),
     "PasswordTooLong": ("password_too_long", ValidationError),

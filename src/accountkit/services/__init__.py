@@ -1,6 +1,7 @@
 """The services: one module per concern; :class:`AccountKit` wires them."""
 
 from accountkit.services._kit import AccountKit
+from accountkit.services._search import Page
 from accountkit.services._signin import SignIn
 from accountkit.services.access import AccessService, Action, Browse
 from accountkit.services.auth import AuthService
@@ -20,6 +21,7 @@ __all__ = [
     "CustomerService",
     "GuestSource",
     "ImportedUser",
+    "Page",
     "Registration",
     "RegistrationService",
     "ReportService",

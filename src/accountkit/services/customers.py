@@ -70,6 +70,7 @@ from accountkit.services._companies import (
     takes_a_manager,
 )
 from accountkit.services._rules import activate_oldest, add_membership, new_customer
+from accountkit.services._search import Page, search_customers
 from accountkit.storage._protocols import Transaction
 
 __all__ = ["UNCHANGED", "CustomerService", "StorefrontContext", "Unchanged"]
@@ -136,6 +137,47 @@ class CustomerService:
         self._s = service
 
     # --- customers ----------------------------------------------------------------------
+
+    def search(
+        self,
+        actor: Actor,
+        *,
+        text: str | None = None,
+        group_id: str | None = None,
+        kind: CustomerKind | str | None = None,
+        page_size: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Customer]:
+        """Return one page of the customers matching every filter given, ordered by id.
+
+        ``text`` matches when it is exactly (case-sensitively) part of the customer's
+        name or number; ``%`` and ``_`` are plain characters, and an empty text is no
+        filter. The same rule holds on every store.
+
+        Args:
+            actor: Staff (the operator or the system).
+            text: Part of the name or the customer number.
+            group_id: Only customers of this group.
+            kind: Only customers of this kind.
+            page_size: Customers per page, 1 to 500.
+            cursor: ``next_cursor`` of the previous page, given with the same filters.
+
+        Raises:
+            NotPermitted: The actor is a user.
+            InvalidValue: A page size outside 1..500, a text or group id that is not a
+                string, or an unknown kind.
+            InvalidCursor: The cursor was not made by this kit, or for other filters or
+                for a user search.
+        """
+        return search_customers(
+            self._s,
+            actor,
+            text=text,
+            group_id=group_id,
+            kind=kind,
+            page_size=page_size,
+            cursor=cursor,
+        )
 
     def create(
         self,

@@ -28,6 +28,7 @@ from accountkit.services._base import (
     require_staff,
 )
 from accountkit.services._rules import require_tier_fields
+from accountkit.services._search import Page, search_users
 from accountkit.services._signin import new_password_hash
 from accountkit.storage._protocols import Transaction
 
@@ -64,6 +65,48 @@ class UserService:
 
     def __init__(self, service: Service) -> None:
         self._s = service
+
+    def search(
+        self,
+        actor: Actor,
+        *,
+        text: str | None = None,
+        tier: UserTier | str | None = None,
+        status: UserStatus | str | None = None,
+        page_size: int = 50,
+        cursor: str | None = None,
+    ) -> Page[User]:
+        """Return one page of the users matching every filter given, ordered by id.
+
+        ``text`` matches when, with its ASCII letters lower-cased, it is part of the
+        e-mail address's identity key, or when it is exactly (case-sensitively) part of
+        the given or family name; ``%`` and ``_`` are plain characters, and an empty text
+        is no filter. The same rule holds on every store.
+
+        Args:
+            actor: Staff (the operator or the system).
+            text: Part of the e-mail address or a name.
+            tier: Only users of this tier.
+            status: Only users with this status.
+            page_size: Users per page, 1 to 500.
+            cursor: ``next_cursor`` of the previous page, given with the same filters.
+
+        Raises:
+            NotPermitted: The actor is a user.
+            InvalidValue: A page size outside 1..500, a text that is not a string, or an
+                unknown tier or status.
+            InvalidCursor: The cursor was not made by this kit, or for other filters or
+                for a customer search.
+        """
+        return search_users(
+            self._s,
+            actor,
+            text=text,
+            tier=tier,
+            status=status,
+            page_size=page_size,
+            cursor=cursor,
+        )
 
     def get(self, user_id: str) -> User:
         """Return the user.

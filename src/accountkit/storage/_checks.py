@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from accountkit.domain import Customer, User
+from accountkit.domain.validation import _ASCII_LOWER, email_key
 from accountkit.errors import InvalidValue
 
 __all__ = [
@@ -14,6 +16,9 @@ __all__ = [
     "MAX_TOKEN_ID_LENGTH",
     "check_attempt_key",
     "check_stored_text",
+    "customer_matches",
+    "searchable",
+    "user_matches",
     "window_cutoff",
 ]
 
@@ -86,3 +91,31 @@ def window_cutoff(at: datetime, window: timedelta) -> datetime | None:
         return at - window
     except OverflowError:
         return None if window > timedelta(0) else datetime.max.replace(tzinfo=UTC)
+
+
+def searchable(value: object) -> bool:
+    """Whether a search value can reach a database: text without NUL, valid UTF-8.
+
+    A value that cannot matches nothing in every store (SqlStore's ``_bindable``).
+    """
+    if type(value) is not str or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def user_matches(user: User, text: str) -> bool:
+    """The search text rule for users (``UserRepository.search``), as SQL runs it: the
+    ASCII-lower-cased text in the e-mail key, or the text as given in either name."""
+    # Only ASCII letters are folded: SQLite's and PostgreSQL's LOWER() differ beyond them.
+    if user.email is not None and text.translate(_ASCII_LOWER) in email_key(user.email):
+        return True
+    return any(name is not None and text in name for name in (user.given_name, user.family_name))
+
+
+def customer_matches(customer: Customer, text: str) -> bool:
+    """The search text rule for customers: the text as given in the name or the number."""
+    return text in customer.name or (customer.number is not None and text in customer.number)

@@ -36,12 +36,15 @@ from accountkit.domain import (
     AttemptWindow,
     Customer,
     CustomerGroup,
+    CustomerKind,
     Event,
     IssuedToken,
     LoginCode,
     Membership,
     Session,
     User,
+    UserStatus,
+    UserTier,
 )
 
 __all__ = [
@@ -123,6 +126,33 @@ class UserRepository(Protocol):
         """
         ...
 
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        tier: UserTier | None = None,
+        status: UserStatus | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> Sequence[User]:
+        """Return up to ``limit`` users matching every filter given, ordered by id.
+
+        A user matches ``text`` when ``text`` with its ASCII letters lower-cased is a part
+        of the stored e-mail key, or when ``text`` exactly (case-sensitive) is a part of the
+        given or the family name. No other case folding happens, so the rule means the same
+        in every store whatever its collation. ``%`` and ``_`` are plain characters. A text
+        that cannot be stored (a NUL, a lone surrogate) matches nothing.
+
+        Args:
+            text: Part of the e-mail key or a name, or ``None`` for any.
+            tier: Only users of this tier, or ``None`` for any.
+            status: Only users with this status, or ``None`` for any.
+            after: Only users whose id sorts after this one (the last id of the previous
+                page), or ``None`` from the start.
+            limit: The most users to return, 1 or more.
+        """
+        ...
+
 
 class CustomerRepository(Protocol):
     """Customers, unique by customer number."""
@@ -180,6 +210,30 @@ class CustomerRepository(Protocol):
         Raises:
             CustomerNotFound: No customer with that id.
             ConflictError: It still has memberships.
+        """
+        ...
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        group_id: str | None = None,
+        kind: CustomerKind | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> Sequence[Customer]:
+        """Return up to ``limit`` customers matching every filter given, ordered by id.
+
+        A customer matches ``text`` when ``text`` exactly (case-sensitive) is a part of its
+        name or of its customer number. ``%`` and ``_`` are plain characters. A text or a
+        group id that cannot be stored (a NUL, a lone surrogate) matches nothing.
+
+        Args:
+            text: Part of the name or the number, or ``None`` for any.
+            group_id: Only customers of this group, or ``None`` for any.
+            kind: Only customers of this kind, or ``None`` for any.
+            after: Only customers whose id sorts after this one, or ``None`` from the start.
+            limit: The most customers to return, 1 or more.
         """
         ...
 

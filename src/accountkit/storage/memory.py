@@ -19,12 +19,15 @@ from accountkit.domain import (
     AttemptWindow,
     Customer,
     CustomerGroup,
+    CustomerKind,
     Event,
     IssuedToken,
     LoginCode,
     Membership,
     Session,
     User,
+    UserStatus,
+    UserTier,
 )
 from accountkit.domain.validation import email_key
 from accountkit.errors import (
@@ -49,6 +52,9 @@ from accountkit.storage._checks import (
     MAX_TOKEN_ID_LENGTH,
     check_attempt_key,
     check_stored_text,
+    customer_matches,
+    searchable,
+    user_matches,
     window_cutoff,
 )
 
@@ -184,6 +190,35 @@ class _Users:
     def count(self) -> int:
         return len(self._d.users)
 
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        tier: UserTier | None = None,
+        status: UserStatus | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> Sequence[User]:
+        if (text is not None and not searchable(text)) or (
+            after is not None and not searchable(after)
+        ):
+            return []
+        found: list[User] = []
+        for user_id in sorted(self._d.users):
+            user = self._d.users[user_id]
+            if after is not None and user_id <= after:
+                continue
+            if tier is not None and user.tier is not tier:
+                continue
+            if status is not None and user.status is not status:
+                continue
+            if text is not None and not user_matches(user, text):
+                continue
+            found.append(user)
+            if len(found) >= limit:
+                break
+        return found
+
     def remove(self, user_id: str) -> None:
         self._j._check()
         user = self._d.users.get(user_id) if isinstance(user_id, str) else None
@@ -217,6 +252,33 @@ class _Customers:
     def get_by_number(self, number: str) -> Customer | None:
         customer_id = self._d.customers_by_number.get(number)
         return None if customer_id is None else self._d.customers[customer_id]
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        group_id: str | None = None,
+        kind: CustomerKind | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> Sequence[Customer]:
+        if any(v is not None and not searchable(v) for v in (text, group_id, after)):
+            return []
+        found: list[Customer] = []
+        for customer_id in sorted(self._d.customers):
+            customer = self._d.customers[customer_id]
+            if after is not None and customer_id <= after:
+                continue
+            if group_id is not None and customer.group_id != group_id:
+                continue
+            if kind is not None and customer.kind is not kind:
+                continue
+            if text is not None and not customer_matches(customer, text):
+                continue
+            found.append(customer)
+            if len(found) >= limit:
+                break
+        return found
 
     def _claim_number(self, customer: Customer, previous: Customer | None) -> None:
         old = previous.number if previous else None

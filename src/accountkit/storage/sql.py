@@ -58,7 +58,7 @@ from accountkit.domain import (
     UserTier,
 )
 from accountkit.domain.customers import role_value
-from accountkit.domain.validation import email_key
+from accountkit.domain.validation import _ASCII_LOWER, email_key
 from accountkit.errors import (
     AccountKitError,
     AlreadyMember,
@@ -568,8 +568,10 @@ class _Statements:
         "user_by_id",
         "user_by_email",
         "user_count",
+        "user_search",
         "customer_by_id",
         "customer_by_number",
+        "customer_search",
         "memberships_of_user",
         "memberships_of_customer",
         "membership",
@@ -601,11 +603,54 @@ class _Statements:
             .values({name: bindparam(name) for name in USER_COLUMNS if name != "id"})
         )
         self.user_count = sa.select(sa.func.count()).select_from(u)
+        # Search: one statement per kind, a NULL parameter switching its filter off.
+        # instr()/strpos() match the exact characters (LIKE would need escaping, and
+        # SQLite's LIKE folds ASCII case); ids are one prefix and lower-case hex of one
+        # length, so every collation orders them as Python does.
+        find = sa.func.instr if dialect == "sqlite" else sa.func.strpos
+
+        def arg(name: str) -> sa.Cast[str]:
+            return sa.cast(bindparam(name), sa.String)
+
+        def has(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:
+            # A literal 0, not a bound one: the raw read path binds only named parameters.
+            return find(column, arg(name)) > sa.literal_column("0")
+
+        self.user_search = (
+            _select(u, USER_COLUMNS)
+            .where(
+                sa.or_(arg("after").is_(None), u.c.id > arg("after")),
+                sa.or_(arg("tier").is_(None), u.c.tier == arg("tier")),
+                sa.or_(arg("status").is_(None), u.c.status == arg("status")),
+                sa.or_(
+                    arg("t").is_(None),
+                    has(u.c.email_key, "tl"),
+                    has(u.c.given_name, "t"),
+                    has(u.c.family_name, "t"),
+                ),
+            )
+            .order_by(u.c.id)
+            # SQLite renders LIMIT with an OFFSET; both named, for the raw read path.
+            .limit(bindparam("n"))
+            .offset(bindparam("skip"))
+        )
         self.customer_by_id = _select(c, CUSTOMER_COLUMNS).where(c.c.id == bindparam("id"))
         self.customer_by_number = _select(c, CUSTOMER_COLUMNS).where(
             c.c.number == bindparam("number")
         )
         self.customer_exists = sa.select(c.c.id).where(c.c.id == bindparam("id"))
+        self.customer_search = (
+            _select(c, CUSTOMER_COLUMNS)
+            .where(
+                sa.or_(arg("after").is_(None), c.c.id > arg("after")),
+                sa.or_(arg("group").is_(None), c.c.group_id == arg("group")),
+                sa.or_(arg("kind").is_(None), c.c.kind == arg("kind")),
+                sa.or_(arg("t").is_(None), has(c.c.name, "t"), has(c.c.number, "t")),
+            )
+            .order_by(c.c.id)
+            .limit(bindparam("n"))
+            .offset(bindparam("skip"))
+        )
         self.customer_insert = sa.insert(c)
         # A clash on the number inserts nothing and returns no row, without aborting the
         # transaction (PostgreSQL aborts it on a unique violation).
@@ -979,6 +1024,28 @@ class _Users(_Repo):
     def count(self) -> int:
         return int(self._x.scalar("user_count", {}))
 
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        tier: UserTier | None = None,
+        status: UserStatus | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> Sequence[User]:
+        if any(v is not None and not _bindable(v) for v in (text, after)):
+            return []
+        params = {
+            "t": text,
+            "tl": None if text is None else text.translate(_ASCII_LOWER),
+            "tier": None if tier is None else tier.value,
+            "status": None if status is None else status.value,
+            "after": after,
+            "n": limit,
+            "skip": 0,
+        }
+        return [_user(row) for row in self._x.all("user_search", params)]
+
     def remove(self, user_id: str) -> None:
         self._writing()
         # Locked first: a membership change or a new session of this user, running at the
@@ -1009,6 +1076,27 @@ class _Customers(_Repo):
             return None
         row = self._x.first("customer_by_number", {"number": number})
         return None if row is None else _customer(row)
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        group_id: str | None = None,
+        kind: CustomerKind | None = None,
+        after: str | None = None,
+        limit: int,
+    ) -> Sequence[Customer]:
+        if any(v is not None and not _bindable(v) for v in (text, group_id, after)):
+            return []
+        params = {
+            "t": text,
+            "group": group_id,
+            "kind": None if kind is None else kind.value,
+            "after": after,
+            "n": limit,
+            "skip": 0,
+        }
+        return [_customer(row) for row in self._x.all("customer_search", params)]
 
     def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
         if _is_foreign_key(exc):
