@@ -34,6 +34,7 @@ from typing import Protocol
 
 from accountkit.domain import (
     AttemptWindow,
+    Consent,
     Customer,
     CustomerGroup,
     Event,
@@ -46,6 +47,7 @@ from accountkit.domain import (
 
 __all__ = [
     "AttemptRepository",
+    "ConsentLog",
     "CustomerRepository",
     "EventLog",
     "GroupRepository",
@@ -272,6 +274,28 @@ class EventLog(Protocol):
         ...
 
 
+class ConsentLog(Protocol):
+    """Append-only log of consent grants and withdrawals, per user and purpose."""
+
+    def append(self, consent: Consent) -> None:
+        """Record a grant or withdrawal; entries are never changed or removed.
+
+        Raises:
+            UserNotFound: No user has ``consent.user_id``.
+            InvalidValue: The entry cannot be stored (see ``_checks.check_consent``): an
+                empty or too long id, source or wording version, control characters, an
+                unknown purpose, a naive time.
+            ConflictError: An entry with this id exists.
+            ReadOnlyUnit: The unit is read-only.
+        """
+        ...
+
+    def for_user(self, user_id: str) -> Sequence[Consent]:
+        """Return the user's entries in append order: by ``at``, entries of one time by id
+        (ids from ``new_id`` grow with time). Nothing for an unknown user."""
+        ...
+
+
 class SequenceRepository(Protocol):
     """Named counters that never hand out a value twice."""
 
@@ -446,6 +470,11 @@ class Transaction(Protocol):
     @property
     def events(self) -> EventLog:
         """The history."""
+        ...
+
+    @property
+    def consents(self) -> ConsentLog:
+        """The consent log."""
         ...
 
     @property
