@@ -6,6 +6,7 @@ from accountkit.services.access import AccessService, Action, Browse
 from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService, StorefrontContext
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
+from accountkit.services.privacy import PrivacyService
 from accountkit.services.registration import GuestSource, Registration, RegistrationService
 from accountkit.services.reports import ReportService
 from accountkit.services.users import ImportedUser, UserService
@@ -20,6 +21,7 @@ __all__ = [
     "CustomerService",
     "GuestSource",
     "ImportedUser",
+    "PrivacyService",
     "Registration",
     "RegistrationService",
     "ReportService",
