@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from accountkit.domain import Actor, Consent, ContactPurpose, EventKind, User
 from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.consents import check_consent_text
+from accountkit.errors import UserNotFound
 from accountkit.services._base import Service, load_user, require_active_self, require_self_or_staff
 from accountkit.storage._protocols import Transaction
 
@@ -17,9 +20,38 @@ NEVER_GRANTED_WORDING = "-"
 """The wording version of a withdrawal for a purpose that was never granted."""
 
 
+_HEX_ID = re.compile(r"([a-z]+_)([0-9a-f]{32})")
+
+
 def _newest(tx: Transaction, user_id: str, purpose: ContactPurpose) -> Consent | None:
     entries = [c for c in tx.consents.for_user(user_id) if c.purpose is purpose]
     return entries[-1] if entries else None
+
+
+def _after(last: Consent, now: datetime, candidate: str) -> tuple[datetime, str]:
+    """A time and id that sort after ``last`` in the log's (at, id) order.
+
+    The log is read in that order and its newest entry decides, so a new entry must come
+    last: a clock that stepped back is held at ``last.at``, and within one time (a frozen
+    clock, or one millisecond, which is all a new id's time part tells) the id follows
+    ``last.id``.
+    """
+    at = max(now, last.at)
+    if at > last.at or candidate > last.id:
+        return at, candidate
+    match = _HEX_ID.fullmatch(last.id)
+    if match is None or match.group(2) == "f" * 32:
+        return at + timedelta(microseconds=1), candidate
+    return at, f"cns_{int(match.group(2), 16) + 1:032x}"
+
+
+def _lock_user(tx: Transaction, user_id: str) -> User:
+    # Locked: two changes of one user's consents run one after the other, so the later one
+    # sees the earlier entry and is ordered after it.
+    user = tx.users.lock(user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
 
 
 class PrivacyService:
@@ -43,12 +75,16 @@ class PrivacyService:
         source: str,
         wording_version: str,
     ) -> Consent:
+        at, consent_id = self._s._ctx.clock.now(), new_id("cns")
+        log = tx.consents.for_user(user.id)
+        if log:
+            at, consent_id = _after(log[-1], at, consent_id)
         consent = Consent(
-            id=new_id("cns"),
+            id=consent_id,
             user_id=user.id,
             purpose=purpose,
             granted=granted,
-            at=self._s._ctx.clock.now(),
+            at=at,
             source=source,
             wording_version=wording_version,
         )
@@ -96,7 +132,7 @@ class PrivacyService:
         wording_version = check_consent_text(wording_version, field="wording_version")
 
         def work(tx: Transaction) -> Consent:
-            user = load_user(tx, user_id)
+            user = _lock_user(tx, user_id)
             require_active_self(actor, user)
             return self._append(
                 tx, actor, user, kind, granted=True, source=source, wording_version=wording_version
@@ -136,7 +172,7 @@ class PrivacyService:
         source = check_consent_text(source, field="source")
 
         def work(tx: Transaction) -> Consent:
-            user = load_user(tx, user_id)
+            user = _lock_user(tx, user_id)
             newest = _newest(tx, user_id, kind)
             wording = NEVER_GRANTED_WORDING if newest is None else newest.wording_version
             return self._append(

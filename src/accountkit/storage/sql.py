@@ -693,12 +693,8 @@ class _Statements:
         )
         co = t.consents
         self.consent_insert = sa.insert(co)
-        # Ids from new_id grow with time: (at, id) is the order of the appends.
-        self.consents_of_user = (
-            _select(co, CONSENT_COLUMNS)
-            .where(co.c.user_id == bindparam("u"))
-            .order_by(co.c.at, co.c.id)
-        )
+        # Ordered in Python by (at, id), ids in code point order, not the database's collation.
+        self.consents_of_user = _select(co, CONSENT_COLUMNS).where(co.c.user_id == bindparam("u"))
         s = t.sequences
         self.sequence_next = (
             sa.update(s)
@@ -1276,7 +1272,8 @@ class _Consents(_Repo):
     def for_user(self, user_id: str) -> Sequence[Consent]:
         if not _bindable(user_id):
             return []
-        return [_consent(r) for r in self._x.all("consents_of_user", {"u": user_id})]
+        consents = [_consent(r) for r in self._x.all("consents_of_user", {"u": user_id})]
+        return sorted(consents, key=lambda c: (c.at, c.id))
 
 
 class _Sequences(_Repo):
