@@ -41,6 +41,7 @@ from accountkit import (
     AccountKit,
     Actor,
     Address,
+    ContactPurpose,
     CustomerKind,
     CustomerNumbering,
     DocumentKind,
@@ -1249,6 +1250,41 @@ class DifferentialMachine(RuleBasedStateMachine):
             return pages
 
         self._each("customers.search", call)
+
+    # --- consent ----------------------------------------------------------------------------
+
+    CONSENT_TEXT = st.sampled_from(
+        ["checkout", "nl-2026-01", "ä" * 64, "s" * 65, "", *HOSTILE_TEXT]
+    )
+
+    @rule(
+        user=users | HOSTILE_IDS,
+        purpose=st.sampled_from([*ContactPurpose, "sms"]),
+        grant=st.booleans(),
+        by_self=st.booleans(),
+        source=CONSENT_TEXT,
+        wording=CONSENT_TEXT,
+    )
+    def change_consent(
+        self, user: str, purpose: str, grant: bool, by_self: bool, source: str, wording: str
+    ) -> None:
+        """Grant or withdraw a purpose, then read may_contact and the log: alike everywhere."""
+
+        def change(kit: AccountKit) -> object:
+            # Made here: a hostile id makes Actor.user raise, which must be the outcome.
+            actor = _actor(user, by_self)
+            if grant:
+                return kit.privacy.grant_consent(
+                    actor, user, purpose, source=source, wording_version=wording
+                )
+            return kit.privacy.withdraw_consent(actor, user, purpose, source=source)
+
+        self._each("consent change", change)
+        self._each(
+            "may_contact",
+            lambda kit: [kit.privacy.may_contact(user, p) for p in [*ContactPurpose, purpose]],
+        )
+        self._each("consent_history", lambda kit: kit.privacy.consent_history(user))
 
     # --- everything at once -----------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The account domain: frozen records and pure rules. Imports nothing of accountkit but errors."""
 
 from accountkit.domain.addresses import Address
+from accountkit.domain.consents import Consent, ContactPurpose
 from accountkit.domain.customers import (
     Customer,
     CustomerGroup,
@@ -26,6 +27,8 @@ __all__ = [
     "ActorKind",
     "Address",
     "AttemptWindow",
+    "Consent",
+    "ContactPurpose",
     "Customer",
     "CustomerGroup",
     "CustomerKind",

@@ -148,6 +148,8 @@ class EventKind(enum.StrEnum):
     INVITATION_ACCEPTED = "invitation_accepted"
     REGISTRATION_APPROVED = "registration_approved"
     REGISTRATION_REJECTED = "registration_rejected"
+    CONSENT_GRANTED = "consent_granted"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
 
 
 @attrs.frozen(kw_only=True)

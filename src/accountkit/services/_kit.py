@@ -17,6 +17,7 @@ from accountkit.services.access import AccessService
 from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
+from accountkit.services.privacy import PrivacyService
 from accountkit.services.registration import RegistrationService
 from accountkit.services.reports import ReportService
 from accountkit.services.users import UserService
@@ -192,6 +193,7 @@ class AccountKit:
         self.users = UserService(service)
         self.customers = CustomerService(service)
         self.reports = ReportService(service)
+        self.privacy = PrivacyService(service)
         self.access = AccessService(service)
 
     def close(self) -> None:

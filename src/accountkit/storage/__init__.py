@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from accountkit.storage._protocols import (
     AttemptRepository,
+    ConsentLog,
     CustomerRepository,
     EventLog,
     GroupRepository,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AttemptRepository",
+    "ConsentLog",
     "CustomerRepository",
     "EventLog",
     "GroupRepository",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from accountkit.domain import Customer, User
+from accountkit.domain.consents import Consent, ContactPurpose, check_consent_text
 from accountkit.domain.validation import _ASCII_LOWER, email_key
 from accountkit.errors import InvalidValue
 
@@ -15,6 +16,7 @@ __all__ = [
     "MAX_SIGNIN_ID_LENGTH",
     "MAX_TOKEN_ID_LENGTH",
     "check_attempt_key",
+    "check_consent",
     "check_stored_text",
     "customer_matches",
     "searchable",
@@ -78,6 +80,28 @@ def check_attempt_key(key: object) -> str:
             "An attempt key is 1 to 128 ASCII characters without NUL (a digest).", field="key"
         )
     return key
+
+
+def check_consent(consent: Consent) -> Consent:
+    """Return ``consent`` if every store can keep it: an id of 1 to 64 characters, a
+    :class:`ContactPurpose`, a bool ``granted``, an aware ``at``, and a source and wording
+    version as :func:`~accountkit.domain.consents.check_consent_text` allows.
+
+    Raises:
+        InvalidValue: One of those rules is broken; ``field`` names the attribute.
+    """
+    check_stored_text(consent.id, field="id", limit=MAX_SIGNIN_ID_LENGTH)
+    if not consent.id:
+        raise InvalidValue("The id is not empty.", field="id")
+    if not isinstance(consent.purpose, ContactPurpose):
+        raise InvalidValue("The purpose is a ContactPurpose.", field="purpose")
+    if not isinstance(consent.granted, bool):
+        raise InvalidValue("granted is True or False.", field="granted")
+    if not isinstance(consent.at, datetime) or consent.at.utcoffset() is None:
+        raise InvalidValue("at is a timezone-aware datetime.", field="at")
+    check_consent_text(consent.source, field="source")
+    check_consent_text(consent.wording_version, field="wording_version")
+    return consent
 
 
 def window_cutoff(at: datetime, window: timedelta) -> datetime | None:

@@ -34,6 +34,7 @@ from typing import Protocol
 
 from accountkit.domain import (
     AttemptWindow,
+    Consent,
     Customer,
     CustomerGroup,
     CustomerKind,
@@ -49,6 +50,7 @@ from accountkit.domain import (
 
 __all__ = [
     "AttemptRepository",
+    "ConsentLog",
     "CustomerRepository",
     "EventLog",
     "GroupRepository",
@@ -116,10 +118,10 @@ class UserRepository(Protocol):
         ...
 
     def remove(self, user_id: str) -> None:
-        """Delete the user with their sessions, login code, issued tokens and memberships
-        (a rejected registration request: nothing of the person may stay). History events
-        are not touched (the caller redacts what they say). The e-mail address is free
-        again at once.
+        """Delete the user with their sessions, login code, issued tokens, memberships and
+        consent log (a rejected registration request: nothing of the person may stay).
+        History events are not touched (the caller redacts what they say). The e-mail
+        address is free again at once.
 
         Raises:
             UserNotFound: No user with that id.
@@ -326,6 +328,28 @@ class EventLog(Protocol):
         ...
 
 
+class ConsentLog(Protocol):
+    """Append-only log of consent grants and withdrawals, per user and purpose."""
+
+    def append(self, consent: Consent) -> None:
+        """Record a grant or withdrawal; entries are never changed or removed.
+
+        Raises:
+            UserNotFound: No user has ``consent.user_id``.
+            InvalidValue: The entry cannot be stored (see ``_checks.check_consent``): an
+                empty or too long id, source or wording version, control characters, an
+                unknown purpose, a naive time.
+            ConflictError: An entry with this id exists.
+            ReadOnlyUnit: The unit is read-only.
+        """
+        ...
+
+    def for_user(self, user_id: str) -> Sequence[Consent]:
+        """Return the user's entries in append order: by ``at``, entries of one time by id
+        (ids from ``new_id`` grow with time). Nothing for an unknown user."""
+        ...
+
+
 class SequenceRepository(Protocol):
     """Named counters that never hand out a value twice."""
 
@@ -500,6 +524,11 @@ class Transaction(Protocol):
     @property
     def events(self) -> EventLog:
         """The history."""
+        ...
+
+    @property
+    def consents(self) -> ConsentLog:
+        """The consent log."""
         ...
 
     @property

@@ -17,6 +17,7 @@ import attrs
 
 from accountkit.domain import (
     AttemptWindow,
+    Consent,
     Customer,
     CustomerGroup,
     CustomerKind,
@@ -51,6 +52,7 @@ from accountkit.storage._checks import (
     MAX_SIGNIN_ID_LENGTH,
     MAX_TOKEN_ID_LENGTH,
     check_attempt_key,
+    check_consent,
     check_stored_text,
     customer_matches,
     searchable,
@@ -59,6 +61,7 @@ from accountkit.storage._checks import (
 )
 
 __all__ = ["MemoryStore"]
+
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -122,6 +125,8 @@ class _Data:
     events: list[Event] = attrs.Factory(list)
     events_by_user: dict[str, list[Event]] = attrs.Factory(dict)
     events_by_customer: dict[str, list[Event]] = attrs.Factory(dict)
+    consents: dict[str, list[Consent]] = attrs.Factory(dict)
+    consent_ids: dict[str, str] = attrs.Factory(dict)
     sequences: dict[str, int] = attrs.Factory(dict)
     used_tokens: dict[str, tuple[str, str, datetime]] = attrs.Factory(dict)
     issued_tokens: dict[tuple[str, str], IssuedToken] = attrs.Factory(dict)
@@ -225,6 +230,10 @@ class _Users:
         if user is None:
             raise UserNotFound()
         d, j = self._d, self._j
+        for consent in d.consents.get(user_id, []):
+            j.delete(d.consent_ids, consent.id)
+        if user_id in d.consents:
+            j.delete(d.consents, user_id)
         for session_id in [s.id for s in d.sessions.values() if s.user_id == user_id]:
             j.delete(d.sessions, session_id)
         if user_id in d.login_codes:
@@ -459,6 +468,25 @@ class _Events:
         return list(self._d.events_by_user.get(user_id, ()))
 
 
+class _Consents:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def append(self, consent: Consent) -> None:
+        self._j._check()
+        check_consent(consent)
+        _require_user(self._d, consent.user_id)
+        if consent.id in self._d.consent_ids:
+            raise ConflictError("A consent entry with this id exists.")
+        self._j.put(self._d.consent_ids, consent.id, consent.user_id)
+        self._j.append(self._d.consents.setdefault(consent.user_id, []), consent)
+
+    def for_user(self, user_id: str) -> Sequence[Consent]:
+        # As SQL orders them: by time, then by id (not by the order of the appends).
+        mine = self._d.consents.get(user_id, []) if isinstance(user_id, str) else []
+        return sorted(mine, key=lambda c: (c.at, c.id))
+
+
 class _Sequences:
     def __init__(self, data: _Data, journal: _Journal) -> None:
         self._d, self._j = data, journal
@@ -622,6 +650,7 @@ class _MemoryTransaction:
         self.memberships = _Memberships(data, journal)
         self.groups = _Groups(data, journal)
         self.events = _Events(data, journal)
+        self.consents = _Consents(data, journal)
         self.sequences = _Sequences(data, journal)
         self.tokens = _Tokens(data, journal)
         self.sessions = _Sessions(data, journal)

@@ -40,6 +40,8 @@ from accountkit.domain import (
     Actor,
     Address,
     AttemptWindow,
+    Consent,
+    ContactPurpose,
     Customer,
     CustomerGroup,
     CustomerKind,
@@ -94,6 +96,7 @@ from accountkit.storage._checks import (
     MAX_SIGNIN_ID_LENGTH,
     MAX_TOKEN_ID_LENGTH,
     check_attempt_key,
+    check_consent,
     check_stored_text,
     window_cutoff,
 )
@@ -269,6 +272,7 @@ MEMBERSHIP_COLUMNS = (
     "version",
 )
 GROUP_COLUMNS = ("id", "name", "price_list_id", "assortment", "created_at")
+CONSENT_COLUMNS = ("id", "user_id", "purpose", "granted", "at", "source", "wording_version")
 EVENT_COLUMNS = ("id", "at", "actor_kind", "actor_id", "kind", "user_id", "customer_id", "data")
 ISSUED_TOKEN_COLUMNS = ("token_id", "user_id", "purpose", "issued_at", "note")
 SESSION_COLUMNS = ("id", "user_id", "method", "security_version", "created_at", "last_seen_at")
@@ -504,6 +508,31 @@ def _event(row: Sequence[Any]) -> Event:
     )
 
 
+def _consent_values(consent: Consent) -> dict[str, Any]:
+    return {
+        "id": consent.id,
+        "user_id": consent.user_id,
+        "purpose": consent.purpose.value,
+        "granted": consent.granted,
+        "at": consent.at,
+        "source": consent.source,
+        "wording_version": consent.wording_version,
+    }
+
+
+def _consent(row: Sequence[Any]) -> Consent:
+    id_, user_id, purpose, granted, at, source, wording_version = row
+    return Consent(
+        id=id_,
+        user_id=user_id,
+        purpose=ContactPurpose(purpose),
+        granted=bool(granted),
+        at=at,
+        source=source,
+        wording_version=wording_version,
+    )
+
+
 def _issued_token(row: Sequence[Any]) -> IssuedToken:
     token_id, user_id, purpose, issued_at, note = row
     return IssuedToken(
@@ -579,6 +608,7 @@ class _Statements:
         "groups_all",
         "events_of_user",
         "events_of_customer",
+        "consents_of_user",
         "token_used",
         "token_current",
         "session_with_user",
@@ -706,6 +736,10 @@ class _Statements:
         self.events_of_customer = (
             _select(e, EVENT_COLUMNS).where(e.c.customer_id == bindparam("c")).order_by(e.c.seq)
         )
+        co = t.consents
+        self.consent_insert = sa.insert(co)
+        # Ordered in Python by (at, id), ids in code point order, not the database's collation.
+        self.consents_of_user = _select(co, CONSENT_COLUMNS).where(co.c.user_id == bindparam("u"))
         s = t.sequences
         self.sequence_next = (
             sa.update(s)
@@ -796,6 +830,7 @@ class _Statements:
         self.memberships_delete_of_user = sa.delete(m).where(m.c.user_id == bindparam("u"))
         self.login_code_delete_of_user = sa.delete(lc).where(lc.c.user_id == bindparam("u"))
         self.tokens_delete_of_user = sa.delete(it).where(it.c.user_id == bindparam("u"))
+        self.consents_delete_of_user = sa.delete(co).where(co.c.user_id == bindparam("u"))
         # FOR UPDATE: a customer's update or removal reads the number it gives up and
         # writes in one go on PostgreSQL too (SQLite's write unit holds the lock already).
         self.customer_lock = self.customer_by_id.with_for_update()
@@ -1057,10 +1092,11 @@ class _Users(_Repo):
             self._x.run("login_code_delete_of_user", {"u": user_id})
             self._x.run("tokens_delete_of_user", {"u": user_id})
             self._x.run("memberships_delete_of_user", {"u": user_id})
+            self._x.run("consents_delete_of_user", {"u": user_id})
             self._x.run("user_delete", {"id": user_id})
         except sa.exc.IntegrityError as exc:
             raise ConflictError(
-                "The user still has orders or consents on record; they cannot be removed."
+                "The user still has orders on record; they cannot be removed."
             ) from _cause(exc)
 
 
@@ -1311,6 +1347,25 @@ class _Events(_Repo):
         return [_event(r) for r in self._x.all("events_of_user", {"u": user_id})]
 
 
+class _Consents(_Repo):
+    def append(self, consent: Consent) -> None:
+        self._writing()
+        check_consent(consent)
+        _require_storable_user(consent.user_id)
+        try:
+            self._x.run("consent_insert", _consent_values(consent))
+        except sa.exc.IntegrityError as exc:
+            if _is_foreign_key(exc):
+                raise UserNotFound() from _cause(exc)
+            raise ConflictError("A consent entry with this id exists.") from _cause(exc)
+
+    def for_user(self, user_id: str) -> Sequence[Consent]:
+        if not _bindable(user_id):
+            return []
+        consents = [_consent(r) for r in self._x.all("consents_of_user", {"u": user_id})]
+        return sorted(consents, key=lambda c: (c.at, c.id))
+
+
 class _Sequences(_Repo):
     def next_value(self, name: str, *, start: int) -> int:
         self._writing()
@@ -1510,6 +1565,7 @@ class SqlTransaction:
         self.memberships = _Memberships(x, store)
         self.groups = _Groups(x, store)
         self.events = _Events(x, store)
+        self.consents = _Consents(x, store)
         self.sequences = _Sequences(x, store)
         self.tokens = _Tokens(x, store)
         self.sessions = _Sessions(x, store)
