@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accountkit import AccountKit, Actor, ContactPurpose, EventKind, FrozenClock
-from accountkit.errors import AccountKitError
+from accountkit import AccountKit, Actor, ContactPurpose, EventKind, FrozenClock, ShopPolicy
+from accountkit.errors import AccountKitError, UserNotFound
 from accountkit.services.privacy import NEVER_GRANTED_WORDING
 from tests.conftest import KitFactory
 from tests.helpers import OPERATOR, full_user
@@ -252,3 +252,23 @@ def test_may_contact_refuses_unknown_purpose(kit: AccountKit) -> None:
     with pytest.raises(AccountKitError) as info:
         kit.privacy.may_contact(user_id, "order_email")
     assert (info.value.code, getattr(info.value, "field", None)) == ("invalid_value", "purpose")
+
+
+def test_rejecting_a_request_with_consents_removes_them_too(make_kit: KitFactory) -> None:
+    """A pending request that gave consent can still be rejected; nothing of it stays."""
+    kit = make_kit(ShopPolicy.b2b_approval())
+    result = kit.registration.register(
+        email="applicant@example.com",
+        password="correct horse battery",
+        birth_date=date(1990, 5, 17),
+        given_name="Ann",
+        family_name="Plicant",
+        company_name="Applicant GmbH",
+    )
+    assert result.user is not None
+    user_id = result.user.id
+    kit.privacy.grant_consent(OPERATOR, user_id, NL, source="form", wording_version="v1")
+    kit.registration.reject(OPERATOR, user_id)
+    with pytest.raises(UserNotFound):
+        kit.privacy.consent_history(user_id)
+    assert kit.users.find_by_email("applicant@example.com") is None
