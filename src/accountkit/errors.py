@@ -24,6 +24,8 @@ from typing import ClassVar
 
 __all__ = [
     "AccountKitError",
+    "AddressNotAllowed",
+    "AlreadyErased",
     "AlreadyMember",
     "AuthenticationError",
     "AwaitingApproval",
@@ -40,6 +42,7 @@ __all__ = [
     "EmailNotVerified",
     "EmailTaken",
     "GroupNotFound",
+    "InvalidAmount",
     "InvalidBirthDate",
     "InvalidCredentials",
     "InvalidCursor",
@@ -61,6 +64,8 @@ __all__ = [
     "NotPendingApproval",
     "NotPermitted",
     "NotYourCompany",
+    "OrderNotFound",
+    "OrderNumberTaken",
     "PasswordCommon",
     "PasswordContext",
     "PasswordHasNul",
@@ -90,12 +95,14 @@ __all__ = [
     "TokenWrongPurpose",
     "TooManyAttempts",
     "UnitAborted",
+    "UnknownCurrency",
     "UnknownPermission",
     "UnknownRevision",
     "UnknownRole",
     "UnsafePasswordHash",
     "UnsupportedDatabase",
     "UserDisabled",
+    "UserErased",
     "UserNotFound",
     "ValidationError",
     "WrongTier",
@@ -257,6 +264,22 @@ class InvalidCursor(ValidationError):
     default_message = "This page cursor is not valid for this search; start from the first page."
 
 
+class UnknownCurrency(ValidationError):
+    """A currency that is not an active ISO 4217 code in upper case (``"EUR"``, ``"SEK"``)."""
+
+    code = "unknown_currency"
+    default_message = (
+        "The currency is not an active ISO 4217 code; pass it in upper case, such as EUR."
+    )
+
+
+class InvalidAmount(ValidationError):
+    """An amount that is not a finite, non-negative Decimal in the currency's minor unit."""
+
+    code = "invalid_amount"
+    default_message = "The amount is not valid; pass a Decimal of zero or more."
+
+
 class UnknownRole(InvalidValue):
     """A role that is neither built in nor one of the custom roles the kit was given.
 
@@ -400,6 +423,16 @@ class LastCompanyManager(PolicyError):
     code = "last_company_manager"
     default_message = (
         "A company needs at least one company manager; make another member manager first."
+    )
+
+
+class AddressNotAllowed(PolicyError):
+    """A natural person's postal address given outside an order: it is kept only with an
+    order, its legal basis (GDPR Art. 6(1)(b)). Pass it to ``kit.orders.record_order``."""
+
+    code = "address_not_allowed"
+    default_message = (
+        "A person's address is kept only with an order; pass it to kit.orders.record_order."
     )
 
 
@@ -643,6 +676,28 @@ class MembershipNotFound(NotFoundError):
     default_message = "The user is not assigned to that customer."
 
 
+class OrderNotFound(NotFoundError):
+    """No order under that id (or order number)."""
+
+    code = "order_not_found"
+    default_message = "There is no order under that id; check the id."
+
+
+class UserErased(NotFoundError):
+    """The user was erased (GDPR Art. 17): only a tombstone is left, with nothing to show,
+    export or change."""
+
+    code = "user_erased"
+    default_message = "This user was erased; nothing of their personal data is kept."
+
+
+class AlreadyErased(UserErased):
+    """``kit.privacy.erase`` of a user who is erased already. Nothing changed."""
+
+    code = "already_erased"
+    default_message = "This user was erased already; there is nothing left to erase."
+
+
 # --- conflict ---------------------------------------------------------------------------
 
 
@@ -700,6 +755,13 @@ class AlreadyMember(MembershipConflict):
             message or "The user is already assigned to this customer; change the role instead.",
             customer_id=customer_id,
         )
+
+
+class OrderNumberTaken(ConflictError):
+    """Another order already has this order number (or this order id)."""
+
+    code = "order_number_taken"
+    default_message = "An order with this number is recorded already; it is not recorded twice."
 
 
 class ConcurrentUpdate(ConflictError):

@@ -150,6 +150,9 @@ class EventKind(enum.StrEnum):
     REGISTRATION_REJECTED = "registration_rejected"
     CONSENT_GRANTED = "consent_granted"
     CONSENT_WITHDRAWN = "consent_withdrawn"
+    ORDER_PLACED = "order_placed"
+    ORDER_STATUS_CHANGED = "order_status_changed"
+    USER_ERASED = "user_erased"
 
 
 @attrs.frozen(kw_only=True)
