@@ -122,6 +122,7 @@ def build_tables(metadata: sa.MetaData, prefix: str = "accountkit_") -> Tables:
         sa.Column("last_order_at", UtcDateTime),
         # The overview's tie-breaker (see reports) and whether a test order exists: both
         # kept on the row so that the overview reads one index, never the orders.
+        sa.Column("surname", sa.String(200)),
         sa.Column("sort_key", sa.String(200)),
         sa.Column("has_test_order", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.UniqueConstraint("number", name=f"{p}uq_customers_number"),

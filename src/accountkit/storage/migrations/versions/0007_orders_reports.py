@@ -53,6 +53,7 @@ def upgrade() -> None:
     op.create_index(
         f"{p}ix_addresses_user", f"{p}addresses", ["user_id", "created_at"], schema=schema
     )
+    op.add_column(f"{p}customers", sa.Column("surname", sa.String(200)), schema=schema)
     op.add_column(f"{p}customers", sa.Column("sort_key", sa.String(200)), schema=schema)
     op.add_column(
         f"{p}customers",
@@ -66,6 +67,7 @@ def downgrade() -> None:
     with op.batch_alter_table(f"{p}customers", schema=schema) as batch:
         batch.drop_column("has_test_order")
         batch.drop_column("sort_key")
+        batch.drop_column("surname")
     op.drop_index(f"{p}ix_addresses_user", f"{p}addresses", schema=schema)
     with op.batch_alter_table(f"{p}addresses", schema=schema) as batch:
         batch.drop_constraint(f"{p}fk_addresses_user", type_="foreignkey")
