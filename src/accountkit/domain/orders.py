@@ -37,10 +37,11 @@ MAX_SORT_KEY_LENGTH = 200
 
 def sort_key(name: str) -> str:
     """How the overview orders equal dates by surname: NFKC, case-folded, compared by code
-    point on every store (never a database collation), cut to 200 characters.
+    point on every store (never a database collation, so ``Ö`` sorts after ``Z``), cut to
+    200 characters.
 
     Example:
-        >>> sort_key("Ölberg") < sort_key("ZUSE")
+        >>> sort_key("LOVELACE") == sort_key("Lovelace")
         True
     """
     return unicodedata.normalize("NFKC", name).casefold()[:MAX_SORT_KEY_LENGTH]
