@@ -11,6 +11,7 @@ import attrs
 
 from accountkit.domain.addresses import Address
 from accountkit.domain.events import Actor
+from accountkit.domain.orders import sort_key as _sort_key
 
 __all__ = [
     "Customer",
@@ -126,6 +127,10 @@ class Customer:
         bill_to: A business customer's billing address (company master data), or ``None``.
             A natural person's address is never kept here: only with an order.
         ship_to: A business customer's default delivery address, or ``None``.
+        surname: What the customer overview sorts equal dates by: the registrant's family
+            name for a personal customer made by registration, or one the operator gave
+            (``kit.customers.create(..., surname=...)``); ``None`` sorts by ``name``
+            (business customers always do).
         version: Optimistic-concurrency counter; the store raises it on every update.
     """
 
@@ -141,9 +146,16 @@ class Customer:
     vat_id: str | None = attrs.field(default=None, repr=False)
     bill_to: Address | None = attrs.field(default=None, repr=False)
     ship_to: Address | None = attrs.field(default=None, repr=False)
+    surname: str | None = attrs.field(default=None, repr=False)
     version: int = attrs.field(default=0, repr=False)
     created_at: datetime = attrs.field(repr=False)
     updated_at: datetime = attrs.field(repr=False)
+
+    @property
+    def sort_key(self) -> str:
+        """What the customer overview orders equal dates by: the surname, or else the name,
+        as :func:`accountkit.domain.orders.sort_key` folds it. Every store keeps it."""
+        return _sort_key(self.surname or self.name)
 
     def document_contact(self, kind: DocumentKind) -> DocumentContact | None:
         """Return the contact for documents of ``kind``, or ``None``."""

@@ -65,8 +65,11 @@ def new_customer(
     number: str | None = None,
     group_id: str | None = None,
     conditions: PurchaseConditions | None = None,
+    surname: str | None = None,
 ) -> Customer:
-    """Create a customer under the channel's numbering, and record it in history."""
+    """Create a customer under the channel's numbering, and record it in history.
+
+    ``surname`` (checked by the caller) is what the overview sorts equal dates by."""
     numbering = channel.policy.numbering
     if number is not None:
         number = validate_customer_number(number)
@@ -81,6 +84,7 @@ def new_customer(
         group_id=group_id,
         conditions=conditions or PurchaseConditions(),
         channel=channel.name,
+        surname=surname,
         created_at=now,
         updated_at=now,
     )

@@ -15,7 +15,16 @@ from accountkit.domain._enums import as_enum
 from accountkit.errors import InvalidCursor, InvalidValue
 from accountkit.services._base import Service, require_staff
 
-__all__ = ["MAX_PAGE_SIZE", "Page", "search_customers", "search_users"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Page",
+    "check_page_size",
+    "cursor_serializer",
+    "page_of",
+    "read_cursor",
+    "search_customers",
+    "search_users",
+]
 
 T = TypeVar("T")
 
@@ -41,7 +50,9 @@ class Page(Generic[T]):
     next_cursor: str | None = attrs.field(repr=False)
 
 
-def _serializer(service: Service, salt: str) -> URLSafeSerializer:
+def cursor_serializer(service: Service, salt: str) -> URLSafeSerializer:
+    """The signer of one kind of page's cursors: ``salt`` keeps the kinds apart, so a
+    cursor of one kind is refused by every other."""
     # Oldest key first, as itsdangerous wants: the newest signs, every key verifies.
     return URLSafeSerializer(
         list(service._ctx.secret_keys),
@@ -58,11 +69,14 @@ def _check_text(text: object) -> str | None:
     return text
 
 
-def _check_page_size(page_size: object) -> int:
-    if type(page_size) is not int or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidValue(
-            f"page_size is a whole number from 1 to {MAX_PAGE_SIZE}.", field="page_size"
-        )
+def check_page_size(page_size: object, *, largest: int = MAX_PAGE_SIZE) -> int:
+    """Return ``page_size`` if it is a whole number from 1 to ``largest``.
+
+    Raises:
+        InvalidValue: It is not.
+    """
+    if type(page_size) is not int or not 1 <= page_size <= largest:
+        raise InvalidValue(f"page_size is a whole number from 1 to {largest}.", field="page_size")
     return page_size
 
 
@@ -74,8 +88,26 @@ def _digest(filters: list[Any]) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def _after(serializer: URLSafeSerializer, cursor: object, filters: list[Any]) -> str | None:
-    """The last id of the previous page that ``cursor`` names, for exactly these filters."""
+def read_cursor(
+    serializer: URLSafeSerializer,
+    cursor: object,
+    filters: list[Any],
+    position: Callable[[object], T | None],
+) -> T | None:
+    """The position (the last row of the previous page) that ``cursor`` names, for exactly
+    these filters; ``None`` without a cursor.
+
+    Args:
+        serializer: The kind of page's serializer (its salt tells the kinds apart).
+        cursor: ``next_cursor`` of the previous page, or ``None``.
+        filters: The filters of this call; a cursor made for others is refused.
+        position: Turns the payload's ``after`` value into a position, or ``None`` when it
+            is not one (a cursor signed by this kit never gives ``None``).
+
+    Raises:
+        InvalidCursor: Not text, a bad signature (another kit, another kind of page,
+            tampered), another shape, or other filters.
+    """
     if cursor is None:
         return None
     if not isinstance(cursor, str):
@@ -84,18 +116,43 @@ def _after(serializer: URLSafeSerializer, cursor: object, filters: list[Any]) ->
         payload = serializer.loads(cursor)
     except (BadData, UnicodeError, ValueError) as exc:
         raise InvalidCursor(field="cursor") from exc
-    if (
-        not isinstance(payload, dict)
-        or set(payload) != {"after", "filters"}
-        or not isinstance(payload["after"], str)
-    ):
+    if not isinstance(payload, dict) or set(payload) != {"after", "filters"}:
         raise InvalidCursor(field="cursor")
     if payload["filters"] != _digest(filters):
         raise InvalidCursor(
-            "This page cursor was made for other search filters; start from the first page.",
+            "This page cursor was made for other filters; start from the first page.",
             field="cursor",
         )
-    return str(payload["after"])
+    found = position(payload["after"])
+    if found is None:
+        raise InvalidCursor(field="cursor")
+    return found
+
+
+def page_of(
+    serializer: URLSafeSerializer,
+    filters: list[Any],
+    found: Sequence[T],
+    page_size: int,
+    position: Callable[[T], Any],
+) -> Page[T]:
+    """The page of the first ``page_size`` of ``found``, which the store read with one row
+    more than a page: that row tells whether another page follows. The next cursor signs
+    ``position(last item)`` (JSON) with a digest of the filters."""
+    items = tuple(found[:page_size])
+    if len(found) <= page_size:
+        return Page(items=items, next_cursor=None)
+    token = serializer.dumps({"after": position(items[-1]), "filters": _digest(filters)})
+    return Page(items=items, next_cursor=str(token))
+
+
+def _an_id(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _after(serializer: URLSafeSerializer, cursor: object, filters: list[Any]) -> str | None:
+    """The last id of the previous page that ``cursor`` names, for exactly these filters."""
+    return read_cursor(serializer, cursor, filters, _an_id)
 
 
 def _page(
@@ -105,12 +162,7 @@ def _page(
     page_size: int,
     last_id: Callable[[T], str],
 ) -> Page[T]:
-    # The store was asked for one record more than a page: it tells whether another follows.
-    items = tuple(found[:page_size])
-    if len(found) <= page_size:
-        return Page(items=items, next_cursor=None)
-    token = serializer.dumps({"after": last_id(items[-1]), "filters": _digest(filters)})
-    return Page(items=items, next_cursor=str(token))
+    return page_of(serializer, filters, found, page_size, last_id)
 
 
 def search_users(
@@ -128,8 +180,8 @@ def search_users(
     text = _check_text(text)
     tier_ = None if tier is None else as_enum(UserTier, tier, field="tier")
     status_ = None if status is None else as_enum(UserStatus, status, field="status")
-    size = _check_page_size(page_size)
-    serializer = _serializer(service, _USER_SALT)
+    size = check_page_size(page_size)
+    serializer = cursor_serializer(service, _USER_SALT)
     filters = [
         text,
         None if tier_ is None else tier_.value,
@@ -160,8 +212,8 @@ def search_customers(
     if group_id is not None and not isinstance(group_id, str):
         raise InvalidValue("group_id is a string or None.", field="group_id")
     kind_ = None if kind is None else as_enum(CustomerKind, kind, field="kind")
-    size = _check_page_size(page_size)
-    serializer = _serializer(service, _CUSTOMER_SALT)
+    size = check_page_size(page_size)
+    serializer = cursor_serializer(service, _CUSTOMER_SALT)
     filters = [text, group_id, None if kind_ is None else kind_.value]
     after = _after(serializer, cursor, filters)
     found = service._read(

@@ -189,6 +189,7 @@ class CustomerService:
         group_id: str | None = None,
         conditions: PurchaseConditions | None = None,
         channel: str | None = None,
+        surname: str | None = None,
     ) -> Customer:
         """Create a customer (a family, a club, a company).
 
@@ -201,10 +202,13 @@ class CustomerService:
             group_id: A customer group made with :meth:`create_group`.
             conditions: Price list and discount.
             channel: The sales channel; defaults to the kit's first channel.
+            surname: A personal customer's family name, which the customer overview
+                sorts equal dates by (checked like a name); without one it sorts by
+                ``name``. Business customers always sort by their name.
 
         Raises:
-            InvalidValue: ``kind`` is neither a CustomerKind nor one of its values, or
-                ``actor`` is not an Actor.
+            InvalidValue: ``kind`` is neither a CustomerKind nor one of its values,
+                ``actor`` is not an Actor, or a surname was given for a business customer.
             NotPermitted, InvalidName, InvalidCustomerNumber, CustomerNumberTaken,
             GroupNotFound, ChannelNotFound.
         """
@@ -212,6 +216,11 @@ class CustomerService:
         kind = as_enum(CustomerKind, kind, field="kind")
         ch = self._s._channel(channel)
         display = validate_name(name, field="name")
+        family = None if surname is None else validate_name(surname, field="surname")
+        if family is not None and kind is CustomerKind.BUSINESS:
+            raise InvalidValue(
+                "A business customer sorts by its name; leave surname out.", field="surname"
+            )
         checked = _checked_conditions(conditions)
         return self._s._write(
             lambda tx: new_customer(
@@ -224,6 +233,7 @@ class CustomerService:
                 number=number,
                 group_id=group_id,
                 conditions=checked,
+                surname=family,
             )
         )
 

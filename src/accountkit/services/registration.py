@@ -417,6 +417,7 @@ class RegistrationService:
                     numbered,
                     name=user.display_name,
                     kind=CustomerKind.PERSONAL,
+                    surname=user.family_name,
                 )
             if customer is not None:
                 add_membership(

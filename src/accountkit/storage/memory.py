@@ -117,6 +117,8 @@ class _Data:
     # Numbers given up (changed or removed), and the customer that held them: never given
     # to another customer.
     retired_numbers: dict[str, str] = attrs.Factory(dict)
+    # The overview's sort key of every customer, as SQL keeps customers.sort_key.
+    customer_sort_keys: dict[str, str] = attrs.Factory(dict)
     memberships: dict[tuple[str, str], Membership] = attrs.Factory(dict)
     exclusive: dict[tuple[str, str], bool] = attrs.Factory(dict)
     by_user: dict[str, dict[str, Membership]] = attrs.Factory(dict)
@@ -318,6 +320,7 @@ class _Customers:
         self._check_group(customer)
         self._claim_number(customer, None)
         self._j.put(self._d.customers, customer.id, customer)
+        self._j.put(self._d.customer_sort_keys, customer.id, customer.sort_key)
         return customer
 
     def add_if_number_free(self, customer: Customer) -> Customer | None:
@@ -337,6 +340,7 @@ class _Customers:
         new = attrs.evolve(customer, version=customer.version + 1)
         self._claim_number(new, stored)
         self._j.put(self._d.customers, new.id, new)
+        self._j.put(self._d.customer_sort_keys, new.id, new.sort_key)
         return new
 
     def remove(self, customer_id: str) -> None:
@@ -350,6 +354,7 @@ class _Customers:
             self._j.delete(self._d.customers_by_number, stored.number)
             self._j.put(self._d.retired_numbers, stored.number, customer_id)
         self._j.delete(self._d.customers, customer_id)
+        self._j.delete(self._d.customer_sort_keys, customer_id)
 
 
 def _oldest_first(memberships: Iterable[Membership], *, by: str) -> list[Membership]:

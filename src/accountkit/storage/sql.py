@@ -256,6 +256,7 @@ CUSTOMER_COLUMNS = (
     "vat_id",
     "bill_to",
     "ship_to",
+    "surname",
     "version",
     "created_at",
     "updated_at",
@@ -365,6 +366,9 @@ def _customer_values(customer: Customer) -> dict[str, Any]:
         "vat_id": customer.vat_id,
         "bill_to": _address_json(customer.bill_to),
         "ship_to": _address_json(customer.ship_to),
+        "surname": customer.surname,
+        # Not read back (the record computes it); kept for the overview's index.
+        "sort_key": customer.sort_key,
         "version": customer.version,
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
@@ -406,6 +410,7 @@ def _customer(row: Sequence[Any]) -> Customer:
         vat_id,
         bill_to,
         ship_to,
+        surname,
         version,
         created_at,
         updated_at,
@@ -428,6 +433,7 @@ def _customer(row: Sequence[Any]) -> Customer:
         vat_id=vat_id,
         bill_to=_address(bill_to),
         ship_to=_address(ship_to),
+        surname=surname,
         version=version,
         created_at=created_at,
         updated_at=updated_at,
@@ -690,7 +696,9 @@ class _Statements:
         self.customer_update = (
             sa.update(c)
             .where(c.c.id == bindparam("b_id"), c.c.version == bindparam("b_version"))
-            .values({name: bindparam(name) for name in CUSTOMER_COLUMNS if name != "id"})
+            .values(
+                {name: bindparam(name) for name in (*CUSTOMER_COLUMNS, "sort_key") if name != "id"}
+            )
         )
         order = (m.c.assigned_at, m.c.customer_id)
         self.memberships_of_user = (
