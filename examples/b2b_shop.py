@@ -214,7 +214,7 @@ def main() -> None:
     say("he gives Lena the shop's custom role 'purchaser' (order and see prices only)")
 
     heading(f"History of {alpen.name}")
-    for event in kit.reports.history(alpen.id):
+    for event in kit.reports.history(alpen.id).items:
         if event.actor.kind == "user" and event.actor.id is not None:
             who = kit.users.get(event.actor.id).display_name
         else:

@@ -232,7 +232,7 @@ def consumer_shop(clock: FrozenClock) -> None:
             say(f"  {type(exc).__name__} [{exc.code}] {exc.message}")
 
         heading(f"History of {family.name}")
-        show_history(kit, kit.reports.history(family.id))
+        show_history(kit, kit.reports.history(family.id).items)
     finally:
         kit.close()
 
@@ -302,7 +302,7 @@ def b2b_channel(clock: FrozenClock) -> None:
         say(f"his company selector: {' | '.join(selector)}")
 
         heading(f"History of {alpen.name}")
-        show_history(kit, kit.reports.history(alpen.id))
+        show_history(kit, kit.reports.history(alpen.id).items)
     finally:
         kit.close()
 

@@ -61,7 +61,7 @@ def test_switching_company_never_undoes_a_role_change(database: Database) -> Non
 
     results = run_workers("switch", database.target, jobs)
 
-    histories = {c: kit.reports.history(c) for c in (first, second)}
+    histories = {c: kit.reports.history(c).items for c in (first, second)}
     for user_id, outcomes in zip(users, rounds(results), strict=True):
         # ConcurrentUpdate is a correct answer: the unit saw that another one changed the
         # same membership first, wrote nothing, and says so (the caller reads and retries).
@@ -82,7 +82,7 @@ def test_switching_company_never_undoes_a_role_change(database: Database) -> Non
             assert str(stored[customer_id].role) == last, (customer_id, outcomes)
         switches = [
             e.customer_id
-            for e in kit.reports.user_history(user_id)
+            for e in kit.reports.user_history(user_id).items
             if e.kind is EventKind.COMPANY_SWITCHED
         ]
         active = next(c for c, m in stored.items() if m.active)

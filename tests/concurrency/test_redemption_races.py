@@ -75,7 +75,7 @@ def test_one_upgrade_link_redeemed_by_four_processes_upgrades_once(database: Dat
 
     for guest_id, outcomes in zip(guests, rounds(results), strict=True):
         _winner_and_losers(list(outcomes))
-        kinds = [e.kind.value for e in kit.reports.user_history(guest_id)]
+        kinds = [e.kind.value for e in kit.reports.user_history(guest_id).items]
         assert kinds.count("tier_changed") == 1
 
 
@@ -106,5 +106,5 @@ def test_one_email_change_link_redeemed_by_four_processes_changes_once(
     for n, (user_id, outcomes) in enumerate(zip(users, rounds(results), strict=True)):
         _winner_and_losers(list(outcomes))
         assert kit.users.get(user_id).email == f"new{n}@example.com"
-        kinds = [e.kind.value for e in kit.reports.user_history(user_id)]
+        kinds = [e.kind.value for e in kit.reports.user_history(user_id).items]
         assert kinds.count("email_changed") == 1

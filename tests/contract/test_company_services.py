@@ -90,7 +90,7 @@ def _state(kit: AccountKit, customer_id: str) -> object:
     return (
         kit.customers.get(customer_id),
         kit.customers.members(customer_id),
-        kit.reports.history(customer_id),
+        kit.reports.history(customer_id).items,
     )
 
 
@@ -112,7 +112,7 @@ def test_company_details_round_trip_and_clear(companies: AccountKit) -> None:
     assert kit.customers.get(company) == cleared
     assert (cleared.vat_id, cleared.bill_to, cleared.ship_to) == (None, BILL_TO, None)
     events = [
-        e for e in kit.reports.history(company) if e.kind is EventKind.COMPANY_DETAILS_CHANGED
+        e for e in kit.reports.history(company).items if e.kind is EventKind.COMPANY_DETAILS_CHANGED
     ]
     assert [(e.actor, dict(e.data)) for e in events] == [
         (Actor.user(manager), {"fields": "bill_to,ship_to,vat_id"}),
@@ -158,7 +158,7 @@ def test_a_manager_manages_the_members_of_their_company(companies: AccountKit) -
     kit.customers.set_role(actor, newcomer, company, Role.BUYER)
     kit.customers.remove_user(actor, newcomer, company)
     assert [m.user_id for m in kit.customers.members(company)] == [manager]
-    recent = kit.reports.history(company)[-3:]
+    recent = kit.reports.history(company).items[-3:]
     assert [(e.kind, e.actor, e.user_id) for e in recent] == [
         (EventKind.MEMBERSHIP_ADDED, actor, newcomer),
         (EventKind.ROLE_CHANGED, actor, newcomer),

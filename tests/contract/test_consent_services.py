@@ -58,7 +58,7 @@ def test_failed_consent_calls_leave_no_trace(kit: AccountKit) -> None:
     with pytest.raises(UserNotFound):
         kit.privacy.withdraw_consent(OPERATOR, "usr_\x00", NL, source="s")
     assert kit.privacy.consent_history(user_id) == []
-    kinds = {e.kind for e in kit.reports.user_history(user_id)}
+    kinds = {e.kind for e in kit.reports.user_history(user_id).items}
     assert not kinds & {EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN}
 
 

@@ -68,7 +68,7 @@ def test_approval_numbers_the_company_and_activates(make_kit: KitFactory, store:
     assert kit.users.get(user.id).status is UserStatus.ACTIVE
     with pytest.raises(NotPendingApproval):
         kit.registration.approve(OPERATOR, user.id)
-    kinds = [e.kind for e in kit.reports.user_history(user.id)]
+    kinds = [e.kind for e in kit.reports.user_history(user.id).items]
     assert EventKind.REGISTRATION_APPROVED in kinds
     assert last_message(kit, MessageKind.REGISTRATION_APPROVED).user_id == user.id
 

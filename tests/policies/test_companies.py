@@ -105,7 +105,7 @@ def _state(kit: AccountKit, customer_id: str) -> object:
     return (
         kit.customers.get(customer_id),
         kit.customers.members(customer_id),
-        kit.reports.history(customer_id),
+        kit.reports.history(customer_id).items,
     )
 
 
@@ -134,7 +134,7 @@ def test_a_manager_sets_the_company_details_and_history_names_only_the_fields(
     )
     assert (updated.vat_id, updated.bill_to, updated.ship_to) == ("DE123456789", BILL_TO, SHIP_TO)
     assert kit.customers.get(company.id) == updated
-    event = kit.reports.history(company.id)[-1]
+    event = kit.reports.history(company.id).items[-1]
     assert event.kind is EventKind.COMPANY_DETAILS_CHANGED
     assert event.actor == Actor.user(manager)
     assert dict(event.data) == {"fields": "bill_to,ship_to,vat_id"}
@@ -149,7 +149,7 @@ def test_left_out_fields_stay_none_clears_and_no_change_records_nothing(kit: Acc
     )
     cleared = kit.customers.set_company_details(OPERATOR, company.id, bill_to=None)
     assert (cleared.vat_id, cleared.bill_to) == ("SE556677889901", None)
-    assert dict(kit.reports.history(company.id)[-1].data) == {"fields": "bill_to"}
+    assert dict(kit.reports.history(company.id).items[-1].data) == {"fields": "bill_to"}
     before = _state(kit, company.id)
     same = kit.customers.set_company_details(OPERATOR, company.id, vat_id="se 556677889901")
     assert same == cleared
@@ -370,7 +370,7 @@ def test_a_manager_assigns_changes_and_removes_users_of_their_company(kit: Accou
     assert kit.customers.set_role(actor, colleague, company.id, Role.VIEWER).role is Role.VIEWER
     kit.customers.remove_user(actor, colleague, company.id)
     assert [m.user_id for m in kit.customers.members(company.id)] == [manager]
-    kinds = [(e.kind, e.actor) for e in kit.reports.history(company.id)[-3:]]
+    kinds = [(e.kind, e.actor) for e in kit.reports.history(company.id).items[-3:]]
     assert kinds == [
         (EventKind.MEMBERSHIP_ADDED, actor),
         (EventKind.ROLE_CHANGED, actor),
@@ -383,7 +383,10 @@ def test_the_custom_role_reads_back_and_is_recorded_by_name(kit: AccountKit) -> 
     company, (member,) = _company(kit, "purchaser")
     assert kit.customers.members(company.id)[0].role == "purchaser"
     kit.customers.set_role(OPERATOR, member, company.id, "office")
-    assert dict(kit.reports.history(company.id)[-1].data) == {"from": "purchaser", "to": "office"}
+    assert dict(kit.reports.history(company.id).items[-1].data) == {
+        "from": "purchaser",
+        "to": "office",
+    }
 
 
 @pytest.mark.parametrize("role", ["boss", "COMPANY_MANAGER", "", None, 3])

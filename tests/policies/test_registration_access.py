@@ -187,14 +187,18 @@ def test_approval_is_in_history_with_the_actor_and_notifies(make_kit: KitFactory
     user = company(kit)
     kit.registration.approve(OPERATOR, user.id)
     [approved] = [
-        e for e in kit.reports.user_history(user.id) if e.kind is EventKind.REGISTRATION_APPROVED
+        e
+        for e in kit.reports.user_history(user.id).items
+        if e.kind is EventKind.REGISTRATION_APPROVED
     ]
     assert approved.actor == OPERATOR
     assert dict(approved.data) == {"from": "pending_approval", "to": "active"}
     customer = kit.customers.context_for(user.id).customer
     assert customer is not None
     numbered = [
-        e for e in kit.reports.history(customer.id) if e.kind is EventKind.CUSTOMER_NUMBER_CHANGED
+        e
+        for e in kit.reports.history(customer.id).items
+        if e.kind is EventKind.CUSTOMER_NUMBER_CHANGED
     ]
     assert [(e.actor, dict(e.data)) for e in numbered] == [(OPERATOR, {"from": "", "to": "10000"})]
     note = last_message(kit, MessageKind.REGISTRATION_APPROVED)

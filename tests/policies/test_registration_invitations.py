@@ -109,14 +109,14 @@ def test_invitation_and_acceptance_are_in_history(make_kit: KitFactory) -> None:
     invited = kit.registration.invite(OPERATOR, email="ada@example.com", given_name="Ada")
     assert invited is not None
     kit.registration.accept_invitation(invitation_token(kit), password=PASSWORD, birth_date=BORN)
-    trail = [(e.kind, e.actor) for e in kit.reports.user_history(invited.id)]
+    trail = [(e.kind, e.actor) for e in kit.reports.user_history(invited.id).items]
     assert trail == [
         (EventKind.USER_CREATED, OPERATOR),
         (EventKind.USER_INVITED, OPERATOR),
         (EventKind.INVITATION_ACCEPTED, Actor.user(invited.id)),
     ]
     [created] = [
-        e for e in kit.reports.user_history(invited.id) if e.kind is EventKind.USER_CREATED
+        e for e in kit.reports.user_history(invited.id).items if e.kind is EventKind.USER_CREATED
     ]
     assert dict(created.data) == {"tier": "guest", "channel": "web", "source": "invitation"}
 
@@ -275,7 +275,9 @@ def test_a_manager_invites_to_their_own_company(make_kit: KitFactory) -> None:
     bob = kit.users.find_by_email("bob@example.com")
     assert bob is not None
     assert {m.user_id: m.role for m in kit.customers.members(firm)}[bob.id] is Role.BUYER
-    [invited] = [e for e in kit.reports.user_history(bob.id) if e.kind is EventKind.USER_INVITED]
+    [invited] = [
+        e for e in kit.reports.user_history(bob.id).items if e.kind is EventKind.USER_INVITED
+    ]
     assert invited.actor == Actor.user(manager)
     assert invited.customer_id == firm
     sign_in = kit.registration.accept_invitation(

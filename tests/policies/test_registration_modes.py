@@ -44,7 +44,7 @@ def test_personal_customer_is_made_with_the_user_as_member(make_kit: KitFactory)
     assert context.role is Role.MEMBER
     assert context.customer.vat_id is None
     assert context.customer.bill_to is None
-    kinds = [e.kind for e in kit.reports.history(context.customer.id)]
+    kinds = [e.kind for e in kit.reports.history(context.customer.id).items]
     assert kinds == [EventKind.CUSTOMER_CREATED, EventKind.MEMBERSHIP_ADDED, EventKind.USER_CREATED]
 
 

@@ -32,7 +32,7 @@ def _withdraw(kit: AccountKit, user_id: str, purpose: ContactPurpose = NL) -> No
 
 def _unchanged(kit: AccountKit, user_id: str, before: int) -> None:
     assert len(kit.privacy.consent_history(user_id)) == before
-    kinds = {e.kind for e in kit.reports.user_history(user_id)}
+    kinds = {e.kind for e in kit.reports.user_history(user_id).items}
     assert before or not kinds & {EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN}
 
 
@@ -89,7 +89,7 @@ def test_consent_changes_are_history_events(kit: AccountKit) -> None:
     kit.privacy.withdraw_consent(OPERATOR, user_id, ContactPurpose.PHONE, source="hotline")
     events = [
         e
-        for e in kit.reports.user_history(user_id)
+        for e in kit.reports.user_history(user_id).items
         if e.kind in (EventKind.CONSENT_GRANTED, EventKind.CONSENT_WITHDRAWN)
     ]
     assert [(e.kind, e.actor) for e in events] == [

@@ -272,9 +272,9 @@ class AccountsMachine(RuleBasedStateMachine):
             count,
             tuple(kit.users.get(u) for u in self.model),
             tuple(tuple(kit.customers.memberships(u)) for u in self.model),
-            tuple(tuple(kit.reports.user_history(u)) for u in self.model),
+            tuple(tuple(kit.reports.user_history(u, page_size=500).items) for u in self.model),
             tuple(kit.customers.get(c) for c in self.customer_ids),
-            tuple(tuple(kit.reports.history(c)) for c in self.customer_ids),
+            tuple(tuple(kit.reports.history(c, page_size=500).items) for c in self.customer_ids),
             tuple(kit.customers.find_by_number(n) for n in self.numbers),
         )
 
@@ -1004,7 +1004,7 @@ class AccountsMachine(RuleBasedStateMachine):
         """Section 3: every tier change and every change to a customer is in history, with
         time and actor, in order."""
         for user_id, expected in self.model.items():
-            history = self.kit.reports.user_history(user_id)
+            history = self.kit.reports.user_history(user_id, page_size=500).items
             assert [as_model(e) for e in history] == expected.events
             trail: list[str] = []
             for event in history:
@@ -1015,7 +1015,7 @@ class AccountsMachine(RuleBasedStateMachine):
                     trail.append(event.data["to"])
             assert trail == [t.value for t in expected.trail]
         for customer_id in self.customer_ids:
-            history = self.kit.reports.history(customer_id)
+            history = self.kit.reports.history(customer_id, page_size=500).items
             assert [as_model(e) for e in history] == self.customer_events[customer_id]
 
 

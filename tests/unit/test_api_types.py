@@ -144,7 +144,7 @@ def _history(kit: AccountKit) -> list[tuple[EventKind, dict[str, str]]]:
     for user_id in _all_user_ids(kit):
         events.extend(
             (e.kind, {k: v for k, v in e.data.items() if not k.endswith("id")})
-            for e in kit.reports.user_history(user_id)
+            for e in kit.reports.user_history(user_id).items
         )
     return events
 
@@ -484,7 +484,7 @@ def test_an_aware_clock_in_another_zone_gives_utc(moment: datetime, minutes: int
     user = kit.registration.create_blank(OPERATOR)
     assert user.created_at.tzinfo is UTC
     assert user.created_at == moment.replace(tzinfo=zone)
-    (event,) = kit.reports.user_history(user.id)
+    (event,) = kit.reports.user_history(user.id).items
     assert event.at.tzinfo is UTC
 
 

@@ -88,7 +88,7 @@ def test_create_customer_records_who_and_when(kit: AccountKit, clock: FrozenCloc
     assert customer.number is None
     assert customer.conditions == PurchaseConditions()
     assert kit.customers.get(customer.id) == customer
-    [event] = kit.reports.history(customer.id)
+    [event] = kit.reports.history(customer.id).items
     assert event.kind is EventKind.CUSTOMER_CREATED
     assert event.actor == OPERATOR
     assert event.at == clock.now()
@@ -97,7 +97,7 @@ def test_create_customer_records_who_and_when(kit: AccountKit, clock: FrozenCloc
 def test_system_may_create_customers(kit: AccountKit) -> None:
     """The system (checkout, automation) may create customers too."""
     customer = kit.customers.create(Actor.system(), name="Checkout Customer")
-    assert kit.reports.history(customer.id)[0].actor == Actor.system()
+    assert kit.reports.history(customer.id).items[0].actor == Actor.system()
 
 
 def test_user_cannot_create_customers(kit: AccountKit) -> None:
@@ -195,7 +195,7 @@ def test_number_changes_are_recorded_and_never_give_the_old_number_away(
     assert kit.customers.find_by_number("1") is None
     with pytest.raises(CustomerNumberTaken):
         kit.customers.create(OPERATOR, name="B", number="1")
-    event = kit.reports.history(a.id)[-1]
+    event = kit.reports.history(a.id).items[-1]
     assert event.kind is EventKind.CUSTOMER_NUMBER_CHANGED
     assert dict(event.data) == {"from": "1", "to": "2"}
 
@@ -281,7 +281,7 @@ def test_operator_changes_are_in_history(kit: AccountKit, clock: FrozenClock, ch
     stored = kit.customers.get(customer.id)
     assert stored.version == customer.version + 1
     assert stored.updated_at == clock.now()
-    event = kit.reports.history(customer.id)[-1]
+    event = kit.reports.history(customer.id).items[-1]
     assert event.kind is CHANGE_EVENTS[change]
     assert event.actor == OPERATOR
     assert event.at == clock.now()
@@ -294,9 +294,9 @@ def test_repeating_a_change_records_nothing(kit: AccountKit, change: str) -> Non
     group = kit.customers.create_group(OPERATOR, name="Trade")
     customer = kit.customers.create(OPERATOR, name="A")
     _changes(group.id)[change](kit, OPERATOR, customer.id)
-    before = kit.customers.get(customer.id), kit.reports.history(customer.id)
+    before = kit.customers.get(customer.id), kit.reports.history(customer.id).items
     _changes(group.id)[change](kit, OPERATOR, customer.id)
-    assert (kit.customers.get(customer.id), kit.reports.history(customer.id)) == before
+    assert (kit.customers.get(customer.id), kit.reports.history(customer.id).items) == before
 
 
 @pytest.mark.parametrize("change", list(CHANGE_EVENTS))
@@ -306,11 +306,11 @@ def test_a_user_can_never_change_the_customer_record(kit: AccountKit, change: st
     customer = kit.customers.create(OPERATOR, name="A")
     ada = register(kit)
     kit.customers.assign_user(OPERATOR, ada.id, customer.id, Role.COMPANY_MANAGER)
-    before = kit.customers.get(customer.id), kit.reports.history(customer.id)
+    before = kit.customers.get(customer.id), kit.reports.history(customer.id).items
     with pytest.raises(NotPermitted) as info:
         _changes(group.id)[change](kit, Actor.user(ada.id), customer.id)
     assert info.value.code == "not_permitted"
-    assert (kit.customers.get(customer.id), kit.reports.history(customer.id)) == before
+    assert (kit.customers.get(customer.id), kit.reports.history(customer.id).items) == before
 
 
 def test_stale_customer_version_is_concurrent_update(kit: AccountKit) -> None:
@@ -358,7 +358,7 @@ def test_first_membership_is_active_and_recorded(kit: AccountKit, clock: FrozenC
     assert membership.assigned_at == clock.now()
     assert list(kit.customers.memberships(ada.id)) == [membership]
     assert list(kit.customers.members(customer.id)) == [membership]
-    event = kit.reports.history(customer.id)[-1]
+    event = kit.reports.history(customer.id).items[-1]
     assert event.kind is EventKind.MEMBERSHIP_ADDED
     assert event.user_id == ada.id
     assert event.actor == OPERATOR
@@ -371,13 +371,13 @@ def test_second_customer_under_one_customer_rule_is_a_conflict(kit: AccountKit) 
     first = kit.customers.create(OPERATOR, name="First")
     second = kit.customers.create(OPERATOR, name="Second")
     kit.customers.assign_user(OPERATOR, ada.id, first.id)
-    before = kit.customers.memberships(ada.id), kit.reports.history(second.id)
+    before = kit.customers.memberships(ada.id), kit.reports.history(second.id).items
     with pytest.raises(MembershipConflict) as info:
         kit.customers.assign_user(OPERATOR, ada.id, second.id, Role.BUYER)
     assert isinstance(info.value, ConflictError)
     assert info.value.code == "one_customer_per_user"
     assert info.value.customer_id == first.id
-    assert (kit.customers.memberships(ada.id), kit.reports.history(second.id)) == before
+    assert (kit.customers.memberships(ada.id), kit.reports.history(second.id).items) == before
 
 
 def test_after_removal_a_user_may_join_another_customer(kit: AccountKit) -> None:
@@ -387,7 +387,7 @@ def test_after_removal_a_user_may_join_another_customer(kit: AccountKit) -> None
     second = kit.customers.create(OPERATOR, name="Second")
     kit.customers.assign_user(OPERATOR, ada.id, first.id)
     kit.customers.remove_user(OPERATOR, ada.id, first.id)
-    assert kit.reports.history(first.id)[-1].kind is EventKind.MEMBERSHIP_REMOVED
+    assert kit.reports.history(first.id).items[-1].kind is EventKind.MEMBERSHIP_REMOVED
     membership = kit.customers.assign_user(OPERATOR, ada.id, second.id)
     assert membership.active
 
@@ -432,7 +432,7 @@ def test_set_role_changes_the_role_and_records_it(kit: AccountKit) -> None:
     membership = kit.customers.set_role(OPERATOR, ada.id, customer.id, Role.VIEWER)
     assert membership.role is Role.VIEWER
     assert membership.active
-    event = kit.reports.history(customer.id)[-1]
+    event = kit.reports.history(customer.id).items[-1]
     assert event.kind is EventKind.ROLE_CHANGED
     assert dict(event.data) == {"from": "buyer", "to": "viewer"}
 
@@ -445,7 +445,7 @@ def test_role_or_removal_without_membership_is_not_found(kit: AccountKit) -> Non
         kit.customers.set_role(OPERATOR, ada.id, customer.id, Role.BUYER)
     with pytest.raises(MembershipNotFound):
         kit.customers.remove_user(OPERATOR, ada.id, customer.id)
-    assert kit.reports.history(customer.id)[-1].kind is EventKind.CUSTOMER_CREATED
+    assert kit.reports.history(customer.id).items[-1].kind is EventKind.CUSTOMER_CREATED
 
 
 # --- memberships under MANY_COMPANIES --------------------------------------------------------
@@ -474,7 +474,7 @@ def test_switch_company_changes_the_active_one(many: AccountKit, clock: FrozenCl
     assert switched.customer_id == second.id
     active = [m.customer_id for m in many.customers.memberships(ada.id) if m.active]
     assert active == [second.id]
-    event = many.reports.history(second.id)[-1]
+    event = many.reports.history(second.id).items[-1]
     assert event.kind is EventKind.COMPANY_SWITCHED
     assert event.actor == Actor.user(ada.id)
     assert event.at == clock.now()
@@ -485,9 +485,9 @@ def test_switch_to_the_active_company_changes_nothing(many: AccountKit) -> None:
     ada = register(many)
     first = company(many, "First")
     membership = many.customers.assign_user(OPERATOR, ada.id, first.id)
-    history = many.reports.history(first.id)
+    history = many.reports.history(first.id).items
     assert many.customers.switch_company(Actor.user(ada.id), ada.id, first.id) == membership
-    assert many.reports.history(first.id) == history
+    assert many.reports.history(first.id).items == history
 
 
 def test_switch_to_a_foreign_company_is_not_a_member(many: AccountKit) -> None:
@@ -657,7 +657,7 @@ def test_customer_history_is_oldest_first_with_times(kit: AccountKit, clock: Fro
     kit.customers.assign_user(Actor.operator("staff-2"), ada.id, customer.id)
     clock.advance(timedelta(hours=1))
     kit.customers.set_note(OPERATOR, customer.id, "VIP")
-    history = kit.reports.history(customer.id)
+    history = kit.reports.history(customer.id).items
     assert [e.kind for e in history] == [
         EventKind.CUSTOMER_CREATED,
         EventKind.MEMBERSHIP_ADDED,
@@ -675,6 +675,6 @@ def test_user_events_land_in_the_active_customers_history(kit: AccountKit) -> No
     customer = kit.customers.create(OPERATOR, name="A")
     kit.customers.assign_user(OPERATOR, ada.id, customer.id)
     kit.users.set_tier(OPERATOR, ada.id, UserTier.GUEST)
-    event = kit.reports.history(customer.id)[-1]
+    event = kit.reports.history(customer.id).items[-1]
     assert event.kind is EventKind.TIER_CHANGED
     assert event.user_id == ada.id

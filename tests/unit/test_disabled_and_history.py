@@ -73,11 +73,11 @@ def test_a_disabled_user_cannot_act_as_themself(
     _, second = two_companies(many, me)
     many.users.disable(OPERATOR, me.id)
     before = (many.users.get(me.id), many.customers.memberships(me.id))
-    history = many.reports.user_history(me.id)
+    history = many.reports.user_history(me.id).items
     with pytest.raises(UserDisabled):
         call(many, me, second)
     assert (many.users.get(me.id), many.customers.memberships(me.id)) == before
-    assert many.reports.user_history(me.id) == history
+    assert many.reports.user_history(me.id).items == history
 
 
 @pytest.mark.parametrize(("name", "call"), SELF_CALLS, ids=[n for n, _ in SELF_CALLS])
@@ -142,14 +142,16 @@ def test_removing_the_active_company_records_the_switch_under_the_next(many: Acc
     me = register(many)
     first, second = two_companies(many, me)
     many.customers.remove_user(OPERATOR, me.id, first)
-    switched = [e for e in many.reports.history(second) if e.kind is EventKind.COMPANY_SWITCHED]
+    switched = [
+        e for e in many.reports.history(second).items if e.kind is EventKind.COMPANY_SWITCHED
+    ]
     assert len(switched) == 1
     (event,) = switched
     assert event.user_id == me.id
     assert event.actor == OPERATOR
     assert dict(event.data) == {"from": first, "reason": "membership_removed"}
     assert many.customers.context_for(me.id).customer is not None
-    assert event in many.reports.user_history(me.id)
+    assert event in many.reports.user_history(me.id).items
 
 
 def test_removing_an_inactive_company_records_no_switch(many: AccountKit) -> None:
@@ -157,7 +159,7 @@ def test_removing_an_inactive_company_records_no_switch(many: AccountKit) -> Non
     me = register(many)
     first, second = two_companies(many, me)
     many.customers.remove_user(OPERATOR, me.id, second)
-    kinds = [e.kind for e in many.reports.user_history(me.id)]
+    kinds = [e.kind for e in many.reports.user_history(me.id).items]
     assert EventKind.COMPANY_SWITCHED not in kinds
     assert [m.customer_id for m in many.customers.memberships(me.id) if m.active] == [first]
 
@@ -168,7 +170,7 @@ def test_removing_the_last_company_records_no_switch(many: AccountKit) -> None:
     first = many.customers.create(OPERATOR, name="Only").id
     many.customers.assign_user(OPERATOR, me.id, first)
     many.customers.remove_user(OPERATOR, me.id, first)
-    kinds = [e.kind for e in many.reports.user_history(me.id)]
+    kinds = [e.kind for e in many.reports.user_history(me.id).items]
     assert EventKind.COMPANY_SWITCHED not in kinds
 
 
@@ -180,7 +182,9 @@ def test_company_switched_names_the_previous_company(many: AccountKit, by_self: 
     actor = Actor.user(me.id) if by_self else OPERATOR
     many.customers.switch_company(actor, me.id, second)
     many.customers.switch_company(actor, me.id, first)
-    switched = [e for e in many.reports.user_history(me.id) if e.kind is EventKind.COMPANY_SWITCHED]
+    switched = [
+        e for e in many.reports.user_history(me.id).items if e.kind is EventKind.COMPANY_SWITCHED
+    ]
     assert [(e.customer_id, dict(e.data)) for e in switched] == [
         (second, {"from": first}),
         (first, {"from": second}),

@@ -75,7 +75,7 @@ def user_count(kit: AccountKit) -> int:
 def tier_trail(kit: AccountKit, user_id: str) -> list[str]:
     """The tiers a user went through, read from its history."""
     trail: list[str] = []
-    for event in kit.reports.user_history(user_id):
+    for event in kit.reports.user_history(user_id).items:
         if event.kind is EventKind.USER_CREATED:
             trail.append(event.data["tier"])
         elif event.kind in (EventKind.TIER_CHANGED, EventKind.PROFILE_COMPLETED):
@@ -116,7 +116,7 @@ def test_register_never_stores_the_password(kit: AccountKit) -> None:
 def test_register_records_creation_with_time_and_actor(kit: AccountKit, clock: FrozenClock) -> None:
     """The creation of a registered user is in its history, made by the user themself."""
     user = register(kit)
-    [event] = kit.reports.user_history(user.id)
+    [event] = kit.reports.user_history(user.id).items
     assert event.kind is EventKind.USER_CREATED
     assert event.actor == Actor.user(user.id)
     assert event.at == clock.now()
@@ -161,7 +161,7 @@ def test_b2b_registration_makes_a_company_with_the_user_as_manager(make_kit: Kit
     assert context.role is Role.COMPANY_MANAGER
     [membership] = context.memberships
     assert membership.active
-    kinds = [e.kind for e in kit.reports.history(context.customer.id)]
+    kinds = [e.kind for e in kit.reports.history(context.customer.id).items]
     assert kinds == [EventKind.CUSTOMER_CREATED, EventKind.MEMBERSHIP_ADDED, EventKind.USER_CREATED]
 
 
@@ -198,7 +198,7 @@ def test_register_guest_makes_a_guest_without_password(kit: AccountKit, clock: F
     assert user.given_name == "Gus"
     assert user.password_hash is None
     assert user.birth_date is None
-    [event] = kit.reports.user_history(user.id)
+    [event] = kit.reports.user_history(user.id).items
     assert event.kind is EventKind.USER_CREATED
     assert event.actor == Actor.system()
     assert event.at == clock.now()
@@ -211,7 +211,7 @@ def test_newsletter_guest_records_its_source(kit: AccountKit) -> None:
         email="news@example.com", family_name="Reader", source=GuestSource.NEWSLETTER
     )
     assert user is not None
-    assert kit.reports.user_history(user.id)[0].data["source"] == "newsletter"
+    assert kit.reports.user_history(user.id).items[0].data["source"] == "newsletter"
 
 
 @given(data=st.data())
@@ -222,12 +222,12 @@ def test_register_guest_reuses_the_guest_with_that_email(
     nothing."""
     first = kit.registration.register_guest(email="gus@example.com", given_name="Gus")
     assert first is not None
-    count, history = user_count(kit), kit.reports.user_history(first.id)
+    count, history = user_count(kit), kit.reports.user_history(first.id).items
     variant = "".join(ch.swapcase() if data.draw(st.booleans()) else ch for ch in "gus@example.com")
     again = kit.registration.register_guest(email=variant, given_name="Somebody Else")
     assert again == kit.users.get(first.id)
     assert user_count(kit) == count
-    assert kit.reports.user_history(first.id) == history
+    assert kit.reports.user_history(first.id).items == history
 
 
 @pytest.mark.parametrize("tier", [UserTier.FULL, UserTier.BLANK])
@@ -238,11 +238,11 @@ def test_register_guest_reveals_nothing_about_full_or_blank_accounts(
     user = register(kit)
     if tier is UserTier.BLANK:
         user = kit.users.set_tier(OPERATOR, user.id, UserTier.BLANK)
-    count, history = user_count(kit), kit.reports.user_history(user.id)
+    count, history = user_count(kit), kit.reports.user_history(user.id).items
     assert kit.registration.register_guest(email="ADA@example.com", given_name="Eve") is None
     assert kit.users.get(user.id) == user
     assert user_count(kit) == count
-    assert kit.reports.user_history(user.id) == history
+    assert kit.reports.user_history(user.id).items == history
 
 
 def test_register_guest_needs_a_name(kit: AccountKit) -> None:
@@ -265,7 +265,7 @@ def test_create_blank_makes_a_user_who_must_complete_the_profile(
     assert user.must_complete_profile is True
     assert user.email is None
     assert user.password_hash is None
-    [event] = kit.reports.user_history(user.id)
+    [event] = kit.reports.user_history(user.id).items
     assert event.actor == actor
     assert event.data["tier"] == "blank"
 
@@ -287,7 +287,7 @@ def test_complete_profile_to_guest(kit: AccountKit, clock: FrozenClock) -> None:
     assert user.must_complete_profile is False
     assert user.password_hash is None
     assert user.security_version == blank.security_version + 1
-    event = kit.reports.user_history(blank.id)[-1]
+    event = kit.reports.user_history(blank.id).items[-1]
     assert event.kind is EventKind.PROFILE_COMPLETED
     assert event.actor == Actor.user(blank.id)
     assert event.at == clock.now()
@@ -359,7 +359,7 @@ def test_complete_profile_by_another_user_is_not_permitted(kit: AccountKit) -> N
         blank.id, email="nina@example.com", given_name="Nina", actor=OPERATOR
     )
     assert done.tier is UserTier.GUEST
-    assert kit.reports.user_history(blank.id)[-1].actor == OPERATOR
+    assert kit.reports.user_history(blank.id).items[-1].actor == OPERATOR
 
 
 def test_disabled_blank_user_cannot_complete_the_profile(kit: AccountKit) -> None:
@@ -391,7 +391,7 @@ def test_upgrade_guest_makes_a_full_user(
     assert user.security_version == gus.security_version + 1
     assert user.email_verified_at == clock.now()
     assert kit.auth.authenticate(signed.session_token) == user
-    event = kit.reports.user_history(gus.id)[-1]
+    event = kit.reports.user_history(gus.id).items[-1]
     assert event.kind is EventKind.TIER_CHANGED
     assert dict(event.data) == {"from": "guest", "to": "full"}
     assert event.actor == Actor.user(gus.id)
@@ -406,7 +406,7 @@ def test_operator_may_upgrade_a_guest_by_id(kit: AccountKit) -> None:
     )
     assert user.tier is UserTier.FULL
     assert user.email_verified_at is None
-    assert kit.reports.user_history(gus.id)[-1].actor == OPERATOR
+    assert kit.reports.user_history(gus.id).items[-1].actor == OPERATOR
 
 
 def test_only_guests_are_upgraded(kit: AccountKit) -> None:

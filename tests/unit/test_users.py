@@ -119,7 +119,7 @@ def test_update_profile_changes_names_and_records_it(kit: AccountKit, clock: Fro
     assert user.updated_at == clock.now()
     assert user.version == ada.version + 1
     assert user.security_version == ada.security_version
-    event = kit.reports.user_history(ada.id)[-1]
+    event = kit.reports.user_history(ada.id).items[-1]
     assert event.kind is EventKind.PROFILE_UPDATED
     assert event.actor == Actor.user(ada.id)
     assert event.at == clock.now()
@@ -157,7 +157,7 @@ def test_update_profile_without_change_writes_nothing(kit: AccountKit) -> None:
     ada = register(kit)
     same = kit.users.update_profile(OPERATOR, ada.id, given_name="Ada", family_name="Lovelace")
     assert same == ada
-    assert len(kit.reports.user_history(ada.id)) == 1
+    assert len(kit.reports.user_history(ada.id).items) == 1
 
 
 def test_update_profile_with_stale_version_is_concurrent_update(kit: AccountKit) -> None:
@@ -223,7 +223,7 @@ def test_operator_can_set_any_tier(
     assert result.tier is target
     assert kit.users.get(user.id) == result
     assert_tier_invariant(result)
-    history = kit.reports.user_history(user.id)
+    history = kit.reports.user_history(user.id).items
     if start is target:
         assert result == user
         assert len(history) == 1
@@ -267,7 +267,7 @@ def test_guest_to_full_without_password_is_missing_field(
         kit.users.set_tier(OPERATOR, gus.id, UserTier.FULL, password=PASSWORD)
     assert info.value.field == "birth_date"
     assert kit.users.get(gus.id) == gus
-    assert len(kit.reports.user_history(gus.id)) == 1
+    assert len(kit.reports.user_history(gus.id).items) == 1
 
 
 def test_blank_to_guest_needs_email_and_name(kit: AccountKit) -> None:
@@ -316,7 +316,7 @@ def test_any_sequence_of_tier_changes_is_fully_recorded(
             tiers.append(tier)
     changes = [
         (e.data["from"], e.data["to"])
-        for e in kit.reports.user_history(user.id)
+        for e in kit.reports.user_history(user.id).items
         if e.kind is EventKind.TIER_CHANGED
     ]
     assert changes == [(a.value, b.value) for a, b in itertools.pairwise(tiers)]
@@ -334,7 +334,7 @@ def test_disable_and_enable(kit: AccountKit) -> None:
     assert off.security_version == ada.security_version + 1
     on = kit.users.enable(OPERATOR, ada.id)
     assert on.status is UserStatus.ACTIVE
-    kinds = [e.kind for e in kit.reports.user_history(ada.id)]
+    kinds = [e.kind for e in kit.reports.user_history(ada.id).items]
     assert kinds[-2:] == [EventKind.USER_DISABLED, EventKind.USER_ENABLED]
 
 
@@ -343,7 +343,7 @@ def test_disable_twice_changes_nothing(kit: AccountKit) -> None:
     ada = register(kit)
     off = kit.users.disable(OPERATOR, ada.id)
     assert kit.users.disable(OPERATOR, ada.id) == off
-    assert len(kit.reports.user_history(ada.id)) == 2
+    assert len(kit.reports.user_history(ada.id).items) == 2
 
 
 def test_a_user_cannot_disable_or_enable(kit: AccountKit) -> None:

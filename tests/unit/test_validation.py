@@ -369,7 +369,7 @@ def snapshot(shop: Shop, probe_email: str = "new.person@example.com") -> Snapsho
     return (
         count,
         [kit.users.get(u) for u in shop.ids],
-        [tuple(kit.reports.user_history(u)) for u in shop.ids],
+        [tuple(kit.reports.user_history(u).items) for u in shop.ids],
         kit.users.find_by_email(probe_email),
     )
 

@@ -30,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Protocol
+from decimal import Decimal
+from typing import NamedTuple, Protocol
 
 from accountkit.domain import (
     AttemptWindow,
@@ -47,15 +48,22 @@ from accountkit.domain import (
     UserStatus,
     UserTier,
 )
+from accountkit.domain.orders import Order
 
 __all__ = [
     "AttemptRepository",
     "ConsentLog",
+    "CurrencyTotal",
+    "CustomerOverview",
     "CustomerRepository",
     "EventLog",
+    "EventPages",
     "GroupRepository",
     "LoginCodeRepository",
     "MembershipRepository",
+    "OrderReports",
+    "OverviewEntry",
+    "OverviewKey",
     "SequenceRepository",
     "SessionRepository",
     "Store",
@@ -63,6 +71,146 @@ __all__ = [
     "Transaction",
     "UserRepository",
 ]
+
+
+# --- reports (issue 14) ---
+# What the read models (accountkit.reports) need of a store: pages of the history, the
+# customer overview per row kind, and a customer's orders and totals. Each page is one
+# bounded range of one index on SQL: a store reads at most ``limit`` rows past the position.
+
+
+class OverviewKey(NamedTuple):
+    """A position in the customer overview: the last row of the previous page.
+
+    The overview is ordered by ``date`` newest first (rows without a date last), then by
+    ``sort_key``, then by ``id``, both in code point order (never a database collation).
+    """
+
+    date: datetime | None
+    sort_key: str
+    id: str
+
+
+class OverviewEntry(NamedTuple):
+    """One overview row as a store reads it: a customer, or an order placed without
+    signing in.
+
+    Attributes:
+        date: A customer's last signed-in order, or ``None`` without one; an order's
+            ``placed_at``.
+        sort_key: The customer's sort key (surname or name), or the guest's family name's.
+        id: The customer's or the order's id.
+        number: The customer number (or ``None``), or the order number.
+        name: The customer's name; a guest's given and family name, space-separated.
+        email: ``None`` for a customer; the guest's e-mail address for an order.
+        has_test_order: The customer has a test order; the order is one.
+    """
+
+    date: datetime | None
+    sort_key: str
+    id: str
+    number: str | None
+    name: str
+    email: str | None
+    has_test_order: bool
+
+
+class CurrencyTotal(NamedTuple):
+    """A customer's signed-in orders in one currency: their exact sum and how many."""
+
+    currency: str
+    total: Decimal
+    order_count: int
+
+
+class EventPages(Protocol):
+    """Keyset pages of the history, in the order the events were appended."""
+
+    def page_for_customer(
+        self, customer_id: str, *, after: str | None, limit: int
+    ) -> Sequence[Event]:
+        """Return up to ``limit`` of the customer's events in append order (as
+        :meth:`EventLog.for_customer`), starting after the event with id ``after`` (the
+        last of the previous page), or from the first without one. An ``after`` that is
+        not one of the customer's events gives nothing."""
+        ...
+
+    def page_for_user(self, user_id: str, *, after: str | None, limit: int) -> Sequence[Event]:
+        """As :meth:`page_for_customer`, for the events about one user."""
+        ...
+
+
+class CustomerOverview(Protocol):
+    """The customers' rows of the customer overview (status REGISTERED)."""
+
+    def overview(
+        self,
+        *,
+        after: OverviewKey | None,
+        text: str | None = None,
+        group_id: str | None = None,
+        limit: int,
+    ) -> Sequence[OverviewEntry]:
+        """Return up to ``limit`` customers in overview order that come after ``after``.
+
+        A customer's date is its last signed-in order (``None`` without one: after every
+        customer with one); its sort key is its surname's, or its name's; ``has_test_order``
+        tells whether one of its signed-in orders is a test order.
+
+        Args:
+            after: Only rows strictly after this position, or ``None`` from the start.
+            text: Only customers whose name or customer number holds ``text`` exactly
+                (case-sensitive; ``%`` and ``_`` plain), or ``None`` for any. A text that
+                cannot be stored (a NUL, a lone surrogate) matches nothing.
+            group_id: Only customers of this group, or ``None`` for any.
+            limit: The most rows to return, 1 or more.
+        """
+        ...
+
+
+class OrderReports(Protocol):
+    """What the reports read of orders."""
+
+    def guest_overview(
+        self,
+        *,
+        after: OverviewKey | None,
+        or_equal: bool = False,
+        text: str | None = None,
+        limit: int,
+    ) -> Sequence[OverviewEntry]:
+        """Return up to ``limit`` orders placed without signing in, in overview order
+        (``placed_at`` newest first, then the guest's family name's sort key, then the
+        order id), that come after ``after``: the overview's NOT_REGISTERED rows.
+
+        Args:
+            after: Only rows after this position, or ``None`` from the start.
+            or_equal: Also the row at exactly ``after`` (the position is a customer's row,
+                and a customer sorts before an order of equal date, sort key and id).
+            text: Only orders whose guest given name, family name or e-mail address holds
+                ``text`` exactly, or ``None`` for any (see :meth:`CustomerOverview.overview`).
+            limit: The most rows to return, 1 or more.
+        """
+        ...
+
+    def totals_for_customer(self, customer_id: str) -> Sequence[CurrencyTotal]:
+        """Return per currency (sorted by code) the exact sum and the number of the
+        customer's signed-in orders, of every status, test orders included. Nothing for a
+        customer without orders or an unknown one."""
+        ...
+
+    def page_for_customer(
+        self, customer_id: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[Order]:
+        """Return up to ``limit`` of the customer's signed-in orders newest first
+        (``placed_at`` descending, then id descending in code point order), starting after
+        the order at ``after`` (its ``placed_at`` and id), or from the newest."""
+        ...
+
+    def latest(self, customer_id: str, n: int) -> Sequence[Order]:
+        """Return the customer's ``n`` newest signed-in orders, as :meth:`page_for_customer`
+        from the start."""
+        ...
 
 
 class UserRepository(Protocol):
@@ -156,7 +304,7 @@ class UserRepository(Protocol):
         ...
 
 
-class CustomerRepository(Protocol):
+class CustomerRepository(CustomerOverview, Protocol):
     """Customers, unique by customer number."""
 
     def get(self, customer_id: str) -> Customer | None:
@@ -312,7 +460,7 @@ class GroupRepository(Protocol):
         ...
 
 
-class EventLog(Protocol):
+class EventLog(EventPages, Protocol):
     """Append-only history."""
 
     def append(self, event: Event) -> None:

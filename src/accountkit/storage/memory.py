@@ -7,6 +7,7 @@ unique constraints, so the same conflicts surface in the same places.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -127,6 +128,8 @@ class _Data:
     events: list[Event] = attrs.Factory(list)
     events_by_user: dict[str, list[Event]] = attrs.Factory(dict)
     events_by_customer: dict[str, list[Event]] = attrs.Factory(dict)
+    # Each event's position in ``events``: where a history page starts again.
+    event_positions: dict[str, int] = attrs.Factory(dict)
     consents: dict[str, list[Consent]] = attrs.Factory(dict)
     consent_ids: dict[str, str] = attrs.Factory(dict)
     sequences: dict[str, int] = attrs.Factory(dict)
@@ -646,6 +649,42 @@ class _Attempts:
             self._j.delete(self._d.attempts, key)
 
 
+# --- reports (issue 14) ---------------------------------------------------------------------
+# The read models' operations, with the meaning the SQL store gives them: pages of the
+# history in append order, the customer overview per row kind, a customer's orders.
+
+
+class _ReportEvents(_Events):
+    def _page(self, events: Sequence[Event], after: str | None, limit: int) -> Sequence[Event]:
+        start = 0
+        if after is not None:
+            position = self._d.event_positions.get(after) if isinstance(after, str) else None
+            if position is None:
+                return []
+            # Events of one owner are in append order, so their global positions grow.
+            positions = self._d.event_positions
+            start = bisect.bisect_right(events, position, key=lambda e: positions[e.id])
+            if start == 0 or events[start - 1].id != after:
+                return []
+        return list(events[start : start + limit])
+
+    def append(self, event: Event) -> None:
+        super().append(event)
+        self._j.put(self._d.event_positions, event.id, len(self._d.events) - 1)
+
+    def page_for_customer(
+        self, customer_id: str, *, after: str | None, limit: int
+    ) -> Sequence[Event]:
+        mine = (
+            self._d.events_by_customer.get(customer_id, []) if isinstance(customer_id, str) else []
+        )
+        return self._page(mine, after, limit)
+
+    def page_for_user(self, user_id: str, *, after: str | None, limit: int) -> Sequence[Event]:
+        mine = self._d.events_by_user.get(user_id, []) if isinstance(user_id, str) else []
+        return self._page(mine, after, limit)
+
+
 class _MemoryTransaction:
     def __init__(self, data: _Data, journal: _Journal) -> None:
         self.journal = journal
@@ -654,7 +693,7 @@ class _MemoryTransaction:
         self.customers = _Customers(data, journal)
         self.memberships = _Memberships(data, journal)
         self.groups = _Groups(data, journal)
-        self.events = _Events(data, journal)
+        self.events = _ReportEvents(data, journal)
         self.consents = _Consents(data, journal)
         self.sequences = _Sequences(data, journal)
         self.tokens = _Tokens(data, journal)

@@ -100,6 +100,7 @@ from accountkit.storage._checks import (
     check_stored_text,
     window_cutoff,
 )
+from accountkit.storage._protocols import OverviewEntry, OverviewKey
 from accountkit.storage._schema import HEAD_REVISION, Tables, build_tables
 from accountkit.storage._sqltypes import UtcDateTime
 
@@ -621,6 +622,15 @@ class _Statements:
         "sessions_of_user",
         "login_code",
         "attempt",
+        # The reports (issue 14): see _report_statements.
+        "events_page_of_customer",
+        "events_page_of_customer_after",
+        "events_page_of_user",
+        "events_page_of_user_after",
+        "overview_customers_dated",
+        "overview_customers_dated_after",
+        "overview_customers_undated",
+        "overview_customers_undated_after",
     )
 
     def __init__(self, t: Tables, dialect: str) -> None:
@@ -864,6 +874,8 @@ class _Statements:
             .where(n.c.number == bindparam("b_number"), n.c.customer_id == bindparam("b_customer"))
             .values(live=False, retired_at=bindparam("at"))
         )
+        for name, statement in _report_statements(t, dialect).items():
+            setattr(self, name, statement)
 
 
 # --- executors: how a unit of work runs its statements ----------------------------------------
@@ -1547,6 +1559,166 @@ class _Attempts(_Repo):
             self._x.run("attempt_clear", {"b_key": key})
 
 
+# --- reports (issue 14) ---------------------------------------------------------------------
+# The read models' statements and repositories: history pages, the customer overview per row
+# kind, a customer's orders and totals. Every page is a bounded range of one index
+# (migration 0008): a statement for the first page and one after a position, so that the
+# planner can seek to the position (``:d IS NULL OR ...`` would make it scan from the start).
+# Orders and customers with a date and those without one are separate statements, so NULL
+# ordering (first on SQLite, last on PostgreSQL) never matters. Sort keys compare by code point
+# (BINARY on SQLite, a "C" column on PostgreSQL); order ids, which the shop chooses, are
+# compared under "C" on PostgreSQL too.
+
+OVERVIEW_CUSTOMER_COLUMNS = ("last_order_at", "sort_key", "id", "number", "name", "has_test_order")
+
+
+def _report_statements(t: Tables, dialect: str) -> dict[str, Any]:
+    """Build the reports' statements (``_Statements`` takes them on as attributes)."""
+    find = sa.func.instr if dialect == "sqlite" else sa.func.strpos
+
+    def text_param(name: str) -> sa.BindParameter[str]:
+        return bindparam(name, type_=sa.String())
+
+    def has(column: sa.ColumnElement[Any], name: str) -> sa.ColumnElement[bool]:
+        # A literal 0, not a bound one: the raw read path binds only named parameters.
+        return find(column, sa.cast(text_param(name), sa.String)) > sa.literal_column("0")
+
+    def when(name: str, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        # A filter that a NULL parameter switches off; never on an index's leading column.
+        return sa.or_(sa.cast(text_param(name), sa.String).is_(None), condition)
+
+    # SQLite keeps times as fixed-width ISO text: the repositories pass the text (the raw
+    # read path binds values as they are); PostgreSQL takes the datetime.
+    date = (
+        bindparam("d", type_=sa.String())
+        if dialect == "sqlite"
+        else bindparam("d", type_=UtcDateTime())
+    )
+    key, last = text_param("s"), text_param("i")
+
+    def paged(select: sa.Select[Any]) -> sa.Select[Any]:
+        # SQLite renders LIMIT with an OFFSET; both named, for the raw read path.
+        return select.limit(bindparam("n")).offset(bindparam("skip"))
+
+    q: dict[str, Any] = {}
+    e = t.events
+    for kind, column, param in (("customer", e.c.customer_id, "c"), ("user", e.c.user_id, "u")):
+        mine = _select(e, EVENT_COLUMNS).where(column == bindparam(param)).order_by(e.c.seq)
+        # The position is the previous page's last event, which must be one of this
+        # customer's (user's): any other id gives NULL, and so nothing.
+        position = (
+            sa.select(e.c.seq)
+            .where(e.c.id == text_param("after"), column == bindparam(param))
+            .scalar_subquery()
+        )
+        q[f"events_page_of_{kind}"] = paged(mine)
+        q[f"events_page_of_{kind}_after"] = paged(mine.where(e.c.seq > position))
+
+    c = t.customers
+    filters = (
+        when("group", c.c.group_id == sa.cast(text_param("group"), sa.String)),
+        when("t", sa.or_(has(c.c.name, "t"), has(c.c.number, "t"))),
+    )
+    rows = _select(c, OVERVIEW_CUSTOMER_COLUMNS).where(*filters)
+    dated = rows.where(c.c.last_order_at.is_not(None)).order_by(
+        c.c.last_order_at.desc(), c.c.sort_key, c.c.id
+    )
+    q["overview_customers_dated"] = paged(dated)
+    q["overview_customers_dated_after"] = paged(
+        dated.where(_after_position(c.c.last_order_at, c.c.sort_key, c.c.id, date, key, last))
+    )
+    undated = rows.where(c.c.last_order_at.is_(None)).order_by(c.c.sort_key, c.c.id)
+    q["overview_customers_undated"] = paged(undated)
+    q["overview_customers_undated_after"] = paged(
+        undated.where(
+            c.c.sort_key >= key,
+            sa.or_(c.c.sort_key > key, sa.and_(c.c.sort_key == key, c.c.id > last)),
+        )
+    )
+    return q
+
+
+def _after_position(
+    date: sa.ColumnElement[Any],
+    key: sa.ColumnElement[Any],
+    id_: sa.ColumnElement[Any],
+    d: sa.BindParameter[Any],
+    s: sa.BindParameter[str],
+    i: sa.BindParameter[str],
+    *,
+    or_equal: bool = False,
+) -> sa.ColumnElement[bool]:
+    """Rows after (d, s, i) in the order date descending, key and id ascending. The first
+    term repeats what the rest implies, so that the planner seeks the index to ``d``."""
+    last = id_ >= i if or_equal else id_ > i
+    return sa.and_(date <= d, sa.or_(date < d, key > s, sa.and_(key == s, last)))
+
+
+def _time_param(store: SqlStore, moment: datetime) -> Any:
+    """A time as the reports' statements bind it (see _report_statements)."""
+    if store.dialect == "sqlite":
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return moment
+
+
+def _overview_customer(row: Sequence[Any]) -> OverviewEntry:
+    date, key, id_, number, name, test = row
+    return OverviewEntry(date, key, id_, number, name, None, bool(test))
+
+
+class _ReportEvents(_Events):
+    def _page(self, kind: str, owner: str, after: str | None, limit: int) -> Sequence[Event]:
+        if not _bindable(owner) or (after is not None and not _bindable(after)):
+            return []
+        param = "c" if kind == "customer" else "u"
+        name = f"events_page_of_{kind}" if after is None else f"events_page_of_{kind}_after"
+        params = {param: owner, "after": after, "n": limit, "skip": 0}
+        return [_event(r) for r in self._x.all(name, params)]
+
+    def page_for_customer(
+        self, customer_id: str, *, after: str | None, limit: int
+    ) -> Sequence[Event]:
+        return self._page("customer", customer_id, after, limit)
+
+    def page_for_user(self, user_id: str, *, after: str | None, limit: int) -> Sequence[Event]:
+        return self._page("user", user_id, after, limit)
+
+
+class _ReportCustomers(_Customers):
+    def overview(
+        self,
+        *,
+        after: OverviewKey | None,
+        text: str | None = None,
+        group_id: str | None = None,
+        limit: int,
+    ) -> Sequence[OverviewEntry]:
+        if any(v is not None and not _bindable(v) for v in (text, group_id)):
+            return []
+        params: dict[str, Any] = {"t": text, "group": group_id, "n": limit, "skip": 0}
+        found: list[OverviewEntry] = []
+        if after is None or after.date is not None:
+            if after is None:
+                name = "overview_customers_dated"
+            else:
+                assert after.date is not None
+                name = "overview_customers_dated_after"
+                params |= {
+                    "d": _time_param(self._store, after.date),
+                    "s": after.sort_key,
+                    "i": after.id,
+                }
+            found = [_overview_customer(r) for r in self._x.all(name, params)]
+            if len(found) >= limit:
+                return found
+            params = {**params, "n": limit - len(found)}
+            name = "overview_customers_undated"
+        else:
+            name = "overview_customers_undated_after"
+            params |= {"s": after.sort_key, "i": after.id}
+        return found + [_overview_customer(r) for r in self._x.all(name, params)]
+
+
 class SqlTransaction:
     """A unit of work on one database connection; see :class:`accountkit.storage.Transaction`.
 
@@ -1569,10 +1741,10 @@ class SqlTransaction:
         self.readonly = readonly
         self._x = x
         self.users = _Users(x, store)
-        self.customers = _Customers(x, store)
+        self.customers = _ReportCustomers(x, store)
         self.memberships = _Memberships(x, store)
         self.groups = _Groups(x, store)
-        self.events = _Events(x, store)
+        self.events = _ReportEvents(x, store)
         self.consents = _Consents(x, store)
         self.sequences = _Sequences(x, store)
         self.tokens = _Tokens(x, store)
