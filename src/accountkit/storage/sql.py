@@ -60,6 +60,7 @@ from accountkit.domain import (
     UserTier,
 )
 from accountkit.domain.customers import role_value
+from accountkit.domain.orders import GuestContact, Order, OrderStatus, sort_key
 from accountkit.domain.validation import _ASCII_LOWER, email_key
 from accountkit.errors import (
     AccountKitError,
@@ -79,6 +80,8 @@ from accountkit.errors import (
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
+    OrderNotFound,
+    OrderNumberTaken,
     ReadOnlyUnit,
     SchemaTooNew,
     StorageError,
@@ -95,9 +98,12 @@ from accountkit.storage._checks import (
     MAX_PURPOSE_LENGTH,
     MAX_SIGNIN_ID_LENGTH,
     MAX_TOKEN_ID_LENGTH,
+    address_rows,
     check_attempt_key,
     check_consent,
+    check_order,
     check_stored_text,
+    minor_units,
     window_cutoff,
 )
 from accountkit.storage._schema import HEAD_REVISION, Tables, build_tables
@@ -615,6 +621,11 @@ class _Statements:
         "sessions_of_user",
         "login_code",
         "attempt",
+        # orders (issue 14): built by _order_statements
+        "order_by_id",
+        "order_by_number",
+        "orders_of_user",
+        "addresses_of_user",
     )
 
     def __init__(self, t: Tables, dialect: str) -> None:
@@ -856,6 +867,7 @@ class _Statements:
             .where(n.c.number == bindparam("b_number"), n.c.customer_id == bindparam("b_customer"))
             .values(live=False, retired_at=bindparam("at"))
         )
+        self.__dict__.update(_order_statements(t, insert))
 
 
 # --- executors: how a unit of work runs its statements ----------------------------------------
@@ -1539,6 +1551,299 @@ class _Attempts(_Repo):
             self._x.run("attempt_clear", {"b_key": key})
 
 
+# --- orders (issue 14) ---
+
+ORDER_COLUMNS = (
+    "id",
+    "number",
+    "channel",
+    "placed_at",
+    "total",
+    "currency",
+    "status",
+    "test_order",
+    "signed_in",
+    "user_id",
+    "customer_id",
+    "guest_email",
+    "guest_name",
+    "guest_family_name",
+    "erased",
+    "version",
+    "updated_at",
+)
+ADDRESS_LINE_COLUMNS = ("name", "company", "street", "extra", "postal_code", "city", "country")
+"""An address's columns in ``addresses``; reads of orders join its billing and shipping row."""
+
+_ORDER_COLUMNS_CHANGED = (
+    "status",
+    "guest_email",
+    "guest_name",
+    "guest_family_name",
+    "sort_key",
+    "erased",
+    "updated_at",
+)
+"""The columns ``OrderRepository.update`` writes (with ``version``)."""
+
+_ORDER_WIDTH = len(ORDER_COLUMNS)
+_LINES_WIDTH = len(ADDRESS_LINE_COLUMNS)
+
+
+def _order_values(order: Order) -> dict[str, Any]:
+    guest = order.guest
+    return {
+        "id": order.id,
+        "number": order.number,
+        "channel": order.channel,
+        "placed_at": order.placed_at,
+        "total": str(order.total),
+        "currency": order.currency,
+        "status": order.status.value,
+        "test_order": order.test_order,
+        "signed_in": order.signed_in,
+        "user_id": order.user_id,
+        "customer_id": order.customer_id,
+        "guest_email": None if guest is None else guest.email,
+        "guest_name": None if guest is None else guest.given_name,
+        "guest_family_name": None if guest is None else guest.family_name,
+        "sort_key": None if guest is None else sort_key(guest.family_name),
+        "total_minor": minor_units(order.total, order.currency),
+        "erased": order.erased,
+        "version": order.version,
+        "updated_at": order.updated_at,
+    }
+
+
+def _address_values(order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": row_id,
+            "order_id": order.id,
+            "customer_id": order.customer_id,
+            "user_id": order.user_id,
+            "role": role.value,
+            **{name: getattr(address, name) for name in ADDRESS_LINE_COLUMNS},
+            "address_key": address.key(),
+            "created_at": order.placed_at,
+        }
+        for row_id, role, address in address_rows(order)
+    ]
+
+
+def _address_lines(lines: Sequence[Any]) -> Address | None:
+    """The address of a joined row, or ``None`` when none was joined (``name`` is NOT NULL
+    in every row)."""
+    return None if lines[0] is None else _stored_address(lines)
+
+
+def _stored_address(lines: Sequence[Any]) -> Address:
+    name, company, street, extra, postal_code, city, country = lines
+    return Address(
+        name=name,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        company=company,
+        extra=extra,
+    )
+
+
+def _order(row: Sequence[Any]) -> Order:
+    (
+        id_,
+        number,
+        channel,
+        placed_at,
+        total,
+        currency,
+        status,
+        test_order,
+        signed_in,
+        user_id,
+        customer_id,
+        guest_email,
+        guest_name,
+        guest_family_name,
+        erased,
+        version,
+        updated_at,
+    ) = row[:_ORDER_WIDTH]
+    billing = row[_ORDER_WIDTH : _ORDER_WIDTH + _LINES_WIDTH]
+    shipping = row[_ORDER_WIDTH + _LINES_WIDTH :]
+    return Order(
+        id=id_,
+        number=number,
+        channel=channel,
+        placed_at=placed_at,
+        total=Decimal(total),
+        currency=currency,
+        status=OrderStatus(status),
+        test_order=bool(test_order),
+        signed_in=bool(signed_in),
+        user_id=user_id,
+        customer_id=customer_id,
+        guest=(
+            None
+            if guest_email is None
+            else GuestContact(
+                email=guest_email, given_name=guest_name, family_name=guest_family_name
+            )
+        ),
+        billing=_address_lines(billing),
+        shipping=_address_lines(shipping),
+        erased=bool(erased),
+        version=version,
+        updated_at=updated_at,
+    )
+
+
+def _order_statements(t: Tables, insert: Any) -> dict[str, Any]:
+    """The statements of ``_Orders``, by name, for ``_Statements``."""
+    o, a, c = t.orders, t.addresses, t.customers
+
+    def joined(role: str, alias: Any) -> sa.ColumnElement[bool]:
+        # A literal, not a bound value: the raw read path binds only named parameters.
+        return sa.and_(alias.c.order_id == o.c.id, alias.c.role == sa.literal_column(f"'{role}'"))
+
+    billing, shipping = a.alias("billing"), a.alias("shipping")
+    # One statement per read: the order with its billing and its shipping row.
+    order_select = sa.select(
+        *(o.c[n] for n in ORDER_COLUMNS),
+        *(billing.c[n] for n in ADDRESS_LINE_COLUMNS),
+        *(shipping.c[n] for n in ADDRESS_LINE_COLUMNS),
+    ).select_from(
+        o.outerjoin(billing, joined("billing", billing)).outerjoin(
+            shipping, joined("shipping", shipping)
+        )
+    )
+    moment = bindparam("b_at", type_=UtcDateTime)
+    return {
+        "order_by_id": order_select.where(o.c.id == bindparam("id")),
+        "order_by_number": order_select.where(o.c.number == bindparam("number")),
+        # Ordered in Python: order ids are the shop's, and collations differ.
+        "orders_of_user": order_select.where(o.c.user_id == bindparam("u")),
+        "addresses_of_user": sa.select(
+            *(a.c[n] for n in ADDRESS_LINE_COLUMNS), a.c.created_at, a.c.id
+        ).where(a.c.user_id == bindparam("u")),
+        "order_exists": sa.select(o.c.id).where(o.c.id == bindparam("id")),
+        # A taken id or number inserts nothing and returns no row, without aborting the
+        # unit on PostgreSQL; of concurrent inserts of one number the first to commit wins.
+        "order_insert": insert(o).on_conflict_do_nothing().returning(o.c.id),
+        "order_update": (
+            sa.update(o)
+            .where(o.c.id == bindparam("b_id"), o.c.version == bindparam("b_version"))
+            .values({name: bindparam(name) for name in (*_ORDER_COLUMNS_CHANGED, "version")})
+        ),
+        "address_insert": sa.insert(a),
+        "addresses_delete_of_order": sa.delete(a).where(a.c.order_id == bindparam("o")),
+        # One statement under the row lock, so concurrent orders never lower the time.
+        "customer_ordered": (
+            sa.update(c)
+            .where(c.c.id == bindparam("b_customer"))
+            .values(
+                last_order_at=sa.case(
+                    (sa.or_(c.c.last_order_at.is_(None), c.c.last_order_at < moment), moment),
+                    else_=c.c.last_order_at,
+                ),
+                has_test_order=sa.case(
+                    (bindparam("b_test", type_=sa.Boolean), sa.true()),
+                    else_=c.c.has_test_order,
+                ),
+            )
+        ),
+    }
+
+
+_ORDER_CHANGES = ("status", "guest", "billing", "shipping", "erased", "updated_at")
+"""What ``OrderRepository.update`` changes; the rest stays as recorded."""
+
+
+class _Orders(_Repo):
+    def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
+        # A user or customer removed after the check (the foreign keys decide).
+        if "customer" in _constraint(exc):
+            return CustomerNotFound()
+        return UserNotFound()
+
+    def add(self, order: Order) -> Order:
+        self._writing()
+        order = check_order(order)
+        if (
+            order.user_id is not None
+            and self._x.first("user_exists", {"id": order.user_id}) is None
+        ):
+            raise UserNotFound()
+        if (
+            order.customer_id is not None
+            and self._x.first("customer_exists", {"id": order.customer_id}) is None
+        ):
+            raise CustomerNotFound()
+        try:
+            inserted = self._x.first("order_insert", _order_values(order))
+            if inserted is None:
+                raise OrderNumberTaken()
+            rows = _address_values(order)
+            if rows:
+                self._x.run("address_insert", rows)
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from _cause(exc)
+        if order.signed_in and order.customer_id is not None:
+            params = {"b_customer": order.customer_id, "b_at": order.placed_at}
+            self._x.run("customer_ordered", {**params, "b_test": order.test_order})
+        return order
+
+    def get(self, order_id: str) -> Order | None:
+        if not _bindable(order_id):
+            return None
+        row = self._x.first("order_by_id", {"id": order_id})
+        return None if row is None else _order(row)
+
+    def get_by_number(self, number: str) -> Order | None:
+        if not _bindable(number):
+            return None
+        row = self._x.first("order_by_number", {"number": number})
+        return None if row is None else _order(row)
+
+    def update(self, order: Order) -> Order:
+        self._writing()
+        order = check_order(order)
+        row = self._x.first("order_by_id", {"id": order.id})
+        if row is None:
+            raise OrderNotFound()
+        stored = _order(row)
+        if stored.version != order.version:
+            raise ConcurrentUpdate()
+        new = attrs.evolve(
+            stored,
+            **{name: getattr(order, name) for name in _ORDER_CHANGES},
+            version=stored.version + 1,
+        )
+        values = _order_values(new)
+        changes = {name: values[name] for name in ("id", *_ORDER_COLUMNS_CHANGED)}
+        self._update("order", changes, stored.version, self._integrity, OrderNotFound)
+        if (new.billing, new.shipping) != (stored.billing, stored.shipping):
+            self._x.run("addresses_delete_of_order", {"o": new.id})
+            rows = _address_values(new)
+            if rows:
+                self._x.run("address_insert", rows)
+        return new
+
+    def for_user(self, user_id: str) -> Sequence[Order]:
+        if not _bindable(user_id):
+            return []
+        orders = [_order(r) for r in self._x.all("orders_of_user", {"u": user_id})]
+        return sorted(orders, key=lambda o: (o.placed_at, o.id))
+
+    def addresses_for_user(self, user_id: str) -> Sequence[Address]:
+        if not _bindable(user_id):
+            return []
+        rows = self._x.all("addresses_of_user", {"u": user_id})
+        ordered = sorted(rows, key=lambda r: (r[_LINES_WIDTH], r[_LINES_WIDTH + 1]), reverse=True)
+        return [_stored_address(r[:_LINES_WIDTH]) for r in ordered]
+
+
 class SqlTransaction:
     """A unit of work on one database connection; see :class:`accountkit.storage.Transaction`.
 
@@ -1566,6 +1871,7 @@ class SqlTransaction:
         self.groups = _Groups(x, store)
         self.events = _Events(x, store)
         self.consents = _Consents(x, store)
+        self.orders = _Orders(x, store)
         self.sequences = _Sequences(x, store)
         self.tokens = _Tokens(x, store)
         self.sessions = _Sessions(x, store)
