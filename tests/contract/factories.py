@@ -17,6 +17,7 @@ import attrs
 
 from accountkit.domain import (
     Actor,
+    Address,
     Customer,
     CustomerGroup,
     CustomerKind,
@@ -31,6 +32,7 @@ from accountkit.domain import (
     UserStatus,
     UserTier,
 )
+from accountkit.domain.orders import GuestContact, Order
 from accountkit.storage import Store, Transaction
 
 T = TypeVar("T")
@@ -152,6 +154,49 @@ def make_event(**changes: Any) -> Event:
     return attrs.evolve(event, **changes)
 
 
+def make_address(**changes: Any) -> Address:
+    """A German postal address with every line set."""
+    address = Address(
+        name="Grace Hopper",
+        street="Hauptstraße 5",
+        postal_code="10115",
+        city="Berlin",
+        country="DE",
+        company="Hopper Werke",
+        extra="3. OG",
+    )
+    return attrs.evolve(address, **changes)
+
+
+def make_order(**changes: Any) -> Order:
+    """A not-signed-in order of a guest at T0 + 30 s, with a billing and a shipping address
+    and a fresh id and number; ``changes`` override fields."""
+    order = Order(
+        id=uid("ord"),
+        number=f"O-{uuid.uuid4().hex[:12]}",
+        channel="web",
+        placed_at=at(30),
+        total=Decimal("129.90"),
+        currency="EUR",
+        signed_in=False,
+        guest=GuestContact(
+            email=fresh_email("grace.hopper"), given_name="Grace", family_name="Hopper"
+        ),
+        billing=make_address(),
+        shipping=make_address(street="Lagerweg 9", company=None, extra=None),
+        updated_at=at(30),
+    )
+    return attrs.evolve(order, **changes)
+
+
+def make_signed_in_order(user_id: str, customer_id: str | None, **changes: Any) -> Order:
+    """An order placed while signed in (no guest contact), see :func:`make_order`."""
+    return make_order(
+        **{"signed_in": True, "user_id": user_id, "customer_id": customer_id, "guest": None}
+        | changes
+    )
+
+
 def in_tx(store: Store, work: Callable[[Transaction], T]) -> T:
     """Run ``work`` in its own transaction and return its result."""
     with store.transaction() as tx:
@@ -197,6 +242,10 @@ PERSONAL_VALUES = (
     "1990-05-17",
     "$argon2id$",
     "c2FsdHNhbHQ",
+    "Grace Hopper",
+    "Hauptstraße",
+    "Lagerweg",
+    "Hopper Werke",
 )
 """Personal data and secrets the factories (and the service tests) put into stores: none of
 them may appear in any log record or error message of the contract suite."""

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import attrs
 
 from accountkit.domain import Customer, User
+from accountkit.domain._ids import new_id
+from accountkit.domain.addresses import MAX_ADDRESS_LINE_LENGTH, MAX_POSTAL_CODE_LENGTH, Address
 from accountkit.domain.consents import Consent, ContactPurpose, check_consent_text
-from accountkit.domain.validation import _ASCII_LOWER, email_key
-from accountkit.errors import InvalidValue
+from accountkit.domain.money import CURRENCY_MINOR_UNITS, check_amount, check_currency
+from accountkit.domain.orders import AddressRole, GuestContact, Order, OrderStatus
+from accountkit.domain.validation import _ASCII_LOWER, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, email_key
+from accountkit.errors import CustomerNotFound, InvalidValue, UserNotFound
 
 __all__ = [
+    "MAX_ADDRESS_KEY_LENGTH",
     "MAX_ATTEMPT_KEY_LENGTH",
     "MAX_CODE_HASH_LENGTH",
+    "MAX_ORDER_ID_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MAX_SIGNIN_ID_LENGTH",
     "MAX_TOKEN_ID_LENGTH",
+    "address_rows",
     "check_attempt_key",
     "check_consent",
+    "check_order",
     "check_stored_text",
     "customer_matches",
+    "minor_units",
     "searchable",
+    "stored_total",
     "user_matches",
     "window_cutoff",
 ]
@@ -143,3 +156,144 @@ def user_matches(user: User, text: str) -> bool:
 def customer_matches(customer: Customer, text: str) -> bool:
     """The search text rule for customers: the text as given in the name or the number."""
     return text in customer.name or (customer.number is not None and text in customer.number)
+
+
+# --- orders (issue 14) ---
+
+MAX_ORDER_ID_LENGTH = 64
+"""Longest order id, order number and channel id (``orders.id``, ``.number``, ``.channel``)."""
+MAX_ADDRESS_KEY_LENGTH = 1200
+"""Longest ``Address.key()`` a store keeps (``addresses.address_key``). NFKC and case folding
+can make a key longer than its lines (``ß`` becomes ``ss``), so it is checked on its own."""
+_REFERENCE_LENGTH = 64
+"""``users.id`` and ``customers.id``: a longer id names no row."""
+
+
+def _check_time(value: object, field: str) -> None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidValue(f"{field} is a timezone-aware datetime.", field=field)
+
+
+def _check_flag(value: object, field: str) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValue(f"{field} is True or False.", field=field)
+
+
+def _check_reference(value: object, not_found: type[UserNotFound | CustomerNotFound]) -> None:
+    """An id that no row can hold names no row: the foreign key's error, on every store."""
+    if value is None:
+        return
+    if not isinstance(value, str) or len(value) > _REFERENCE_LENGTH:
+        raise not_found()
+    try:
+        check_stored_text(value, field="id", limit=None)
+    except InvalidValue:
+        raise not_found() from None
+
+
+def _check_guest(guest: object) -> None:
+    if guest is None:
+        return
+    if not isinstance(guest, GuestContact):
+        raise InvalidValue("guest is a GuestContact or None.", field="guest")
+    check_stored_text(guest.email, field="guest.email", limit=MAX_EMAIL_LENGTH)
+    check_stored_text(guest.given_name, field="guest.given_name", limit=MAX_NAME_LENGTH)
+    check_stored_text(guest.family_name, field="guest.family_name", limit=MAX_NAME_LENGTH)
+
+
+def _check_address(address: object, field: str) -> None:
+    if address is None:
+        return
+    if not isinstance(address, Address):
+        raise InvalidValue(f"{field} is an Address or None.", field=field)
+    for name, limit, optional in (
+        ("name", MAX_ADDRESS_LINE_LENGTH, False),
+        ("street", MAX_ADDRESS_LINE_LENGTH, False),
+        ("postal_code", MAX_POSTAL_CODE_LENGTH, False),
+        ("city", MAX_ADDRESS_LINE_LENGTH, False),
+        ("country", 2, False),
+        ("company", MAX_ADDRESS_LINE_LENGTH, True),
+        ("extra", MAX_ADDRESS_LINE_LENGTH, True),
+    ):
+        value = getattr(address, name)
+        if optional and value is None:
+            continue
+        check_stored_text(value, field=f"{field}.{name}", limit=limit)
+    if len(address.key()) > MAX_ADDRESS_KEY_LENGTH:
+        raise InvalidValue(
+            f"The {field} is too long once normalised; shorten its lines.", field=field
+        )
+
+
+def address_rows(order: Order) -> list[tuple[str, AddressRole, Address]]:
+    """The address rows an order makes: (row id, role, address), billing first.
+
+    One fresh id per order with a suffix per role, so that the two rows of one order sort
+    alike in every store (the shipping row after the billing row).
+    """
+    base = new_id("adr")
+    rows: list[tuple[str, AddressRole, Address]] = []
+    if order.billing is not None:
+        rows.append((f"{base}-b", AddressRole.BILLING, order.billing))
+    if order.shipping is not None:
+        rows.append((f"{base}-s", AddressRole.SHIPPING, order.shipping))
+    return rows
+
+
+def stored_total(order: Order) -> Decimal:
+    """The order's total as every store keeps it: :func:`~accountkit.domain.money.check_amount`'s
+    one spelling in the order's currency (a zero without its sign)."""
+    total = check_amount(order.total, order.currency)
+    return total.copy_abs() if total.is_zero() else total
+
+
+def minor_units(total: Decimal, currency: str) -> int:
+    """``total`` in the currency's minor unit (9.90 EUR -> 990); exact for a checked total."""
+    return int(total.scaleb(CURRENCY_MINOR_UNITS[currency]))
+
+
+def check_order(order: Order) -> Order:
+    """Return ``order`` as every store keeps it (its total in the one spelling
+    :func:`stored_total` gives, its times in UTC) if every store can keep it; else raise
+    before anything is stored.
+
+    The id, number and channel are 1 to 64 characters of storable text; the currency an
+    active ISO 4217 code and the total a valid amount in it; the status an
+    :class:`OrderStatus`; the flags bools; the times aware; the guest's e-mail at most 320
+    and names 200 characters; every address line within the ``validate_address`` limits
+    (country 2 characters) and the address key within 1200. A user or customer id that no
+    row can hold names nobody.
+
+    Raises:
+        InvalidValue: One of those rules is broken; ``field`` names the attribute.
+        UnknownCurrency, InvalidAmount: The currency or the total.
+        UserNotFound, CustomerNotFound: ``user_id`` or ``customer_id`` cannot name a row.
+    """
+    if not isinstance(order, Order):
+        raise InvalidValue("The order is an Order.", field="order")
+    for field in ("id", "number", "channel"):
+        value = getattr(order, field)
+        check_stored_text(value, field=field, limit=MAX_ORDER_ID_LENGTH)
+        if not value:
+            raise InvalidValue(f"The {field} is not empty.", field=field)
+    check_currency(order.currency)
+    stored_total(order)
+    if not isinstance(order.status, OrderStatus):
+        raise InvalidValue("The status is an OrderStatus.", field="status")
+    for flag in ("test_order", "signed_in", "erased"):
+        _check_flag(getattr(order, flag), flag)
+    _check_time(order.placed_at, "placed_at")
+    _check_time(order.updated_at, "updated_at")
+    if isinstance(order.version, bool) or not isinstance(order.version, int):
+        raise InvalidValue("The version is an int.", field="version")
+    _check_guest(order.guest)
+    _check_address(order.billing, "billing")
+    _check_address(order.shipping, "shipping")
+    _check_reference(order.user_id, UserNotFound)
+    _check_reference(order.customer_id, CustomerNotFound)
+    return attrs.evolve(
+        order,
+        total=stored_total(order),
+        placed_at=order.placed_at.astimezone(UTC),
+        updated_at=order.updated_at.astimezone(UTC),
+    )

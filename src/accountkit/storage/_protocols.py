@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from accountkit.domain import (
+    Address,
     AttemptWindow,
     Consent,
     Customer,
@@ -62,6 +63,7 @@ __all__ = [
     "LoginCodeRepository",
     "MembershipRepository",
     "OrderReports",
+    "OrderRepository",
     "OverviewEntry",
     "OverviewKey",
     "SequenceRepository",
@@ -646,6 +648,78 @@ class AttemptRepository(Protocol):
         ...
 
 
+# --- orders (issue 14) ---
+
+
+class OrderRepository(Protocol):
+    """Orders, unique by id and by order number, with the addresses they were sent to.
+
+    Every store checks an order before it stores anything (``_checks.check_order``): ids,
+    number and channel of 1 to 64 characters, an ISO 4217 currency and a valid total in it
+    (stored in its one spelling, ``9.9`` as ``9.90``, and in minor units), aware times, the
+    guest's and the addresses' lengths. Such errors are ``InvalidValue`` (``field`` names
+    the attribute), ``UnknownCurrency`` or ``InvalidAmount``, alike on every store.
+    """
+
+    def add(self, order: Order) -> Order:
+        """Insert a new order and one address row per address it has (billing, shipping),
+        each with the order's ``user_id``, its role, ``Address.key()`` and ``placed_at`` as
+        its time. Returns the order as given.
+
+        When ``order.signed_in`` and it has a ``customer_id``, the customer's
+        ``last_order_at`` becomes the later of its value and ``placed_at`` (in one
+        statement: concurrent orders never lower it), and a test order sets its
+        ``has_test_order``; the customer's version does not change. A guest order keeps
+        ``sort_key(guest.family_name)`` as its sort key.
+
+        Raises:
+            OrderNumberTaken: An order with this id or this number exists, also when two
+                units insert it at once (one wins). The unit stays usable.
+            UserNotFound: ``user_id`` names no user.
+            CustomerNotFound: ``customer_id`` names no customer.
+            InvalidValue, UnknownCurrency, InvalidAmount: See the class.
+            ReadOnlyUnit: The unit is read-only.
+        """
+        ...
+
+    def get(self, order_id: str) -> Order | None:
+        """Return the order with this id, or ``None``."""
+        ...
+
+    def get_by_number(self, number: str) -> Order | None:
+        """Return the order with this order number, or ``None``."""
+        ...
+
+    def update(self, order: Order) -> Order:
+        """Store the changeable part of ``order`` over the stored order with its id, if its
+        version still matches; return the stored order with the version raised by one.
+
+        What changes: ``status``, ``guest``, ``billing``, ``shipping``, ``erased`` and
+        ``updated_at`` (a status change, or an erasure that rewrites the person's data).
+        Everything else (number, channel, time, amount, user, customer, flags) stays as
+        recorded. When the billing or shipping address changes, the order's address rows
+        are replaced; the guest's sort key follows the guest.
+
+        Raises:
+            OrderNotFound: No order with that id.
+            ConcurrentUpdate: The stored version differs.
+            InvalidValue, UnknownCurrency, InvalidAmount: See the class.
+            ReadOnlyUnit: The unit is read-only.
+        """
+        ...
+
+    def for_user(self, user_id: str) -> Sequence[Order]:
+        """Return every order whose ``user_id`` is the user, oldest first (by
+        ``placed_at``, then by id in code point order). Nothing for an unknown user."""
+        ...
+
+    def addresses_for_user(self, user_id: str) -> Sequence[Address]:
+        """Return every stored address of the user's orders, newest first (by time, then
+        by the address row's id, both descending), duplicates included. The two addresses
+        of one order have one time; its shipping address comes before its billing one."""
+        ...
+
+
 class Transaction(Protocol):
     """A unit of work: repositories whose changes commit together."""
 
@@ -677,6 +751,11 @@ class Transaction(Protocol):
     @property
     def consents(self) -> ConsentLog:
         """The consent log."""
+        ...
+
+    @property
+    def orders(self) -> OrderRepository:
+        """The orders (issue 14)."""
         ...
 
     @property

@@ -11,12 +11,14 @@ import bisect
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 
 import attrs
 
 from accountkit.domain import (
+    Address,
     AttemptWindow,
     Consent,
     Customer,
@@ -31,6 +33,7 @@ from accountkit.domain import (
     UserStatus,
     UserTier,
 )
+from accountkit.domain.orders import AddressRole, Order, sort_key
 from accountkit.domain.validation import email_key
 from accountkit.errors import (
     AlreadyMember,
@@ -43,6 +46,8 @@ from accountkit.errors import (
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
+    OrderNotFound,
+    OrderNumberTaken,
     ReadOnlyUnit,
     StoreClosed,
     UserNotFound,
@@ -52,14 +57,17 @@ from accountkit.storage._checks import (
     MAX_PURPOSE_LENGTH,
     MAX_SIGNIN_ID_LENGTH,
     MAX_TOKEN_ID_LENGTH,
+    address_rows,
     check_attempt_key,
     check_consent,
+    check_order,
     check_stored_text,
     customer_matches,
     searchable,
     user_matches,
     window_cutoff,
 )
+from accountkit.storage._protocols import CurrencyTotal, OverviewEntry, OverviewKey
 
 __all__ = ["MemoryStore"]
 
@@ -138,6 +146,13 @@ class _Data:
     sessions: dict[str, Session] = attrs.Factory(dict)
     login_codes: dict[str, LoginCode] = attrs.Factory(dict)
     attempts: dict[str, AttemptWindow] = attrs.Factory(dict)
+    # Orders (issue 14): the orders by id and number, their address rows by order id, and
+    # per customer what SQL keeps on its row (customers.last_order_at, .has_test_order).
+    orders: dict[str, Order] = attrs.Factory(dict)
+    orders_by_number: dict[str, str] = attrs.Factory(dict)
+    order_addresses: dict[str, tuple[_AddressRow, ...]] = attrs.Factory(dict)
+    last_order_at: dict[str, datetime] = attrs.Factory(dict)
+    has_test_order: set[str] = attrs.Factory(set)
 
 
 class _Users:
@@ -235,6 +250,7 @@ class _Users:
         if user is None:
             raise UserNotFound()
         d, j = self._d, self._j
+        _refuse_if_ordered(d, user_id=user_id)
         for consent in d.consents.get(user_id, []):
             j.delete(d.consent_ids, consent.id)
         if user_id in d.consents:
@@ -353,6 +369,7 @@ class _Customers:
             raise CustomerNotFound()
         if self._d.by_customer.get(customer_id):
             raise ConflictError("The customer still has members; remove them first.")
+        _refuse_if_ordered(self._d, customer_id=customer_id)
         if stored.number is not None:
             self._j.delete(self._d.customers_by_number, stored.number)
             self._j.put(self._d.retired_numbers, stored.number, customer_id)
@@ -649,6 +666,129 @@ class _Attempts:
             self._j.delete(self._d.attempts, key)
 
 
+# --- orders (issue 14) ---
+
+
+@attrs.frozen
+class _AddressRow:
+    """One row of SQL's ``addresses`` table."""
+
+    id: str
+    order_id: str
+    user_id: str | None
+    role: AddressRole
+    address: Address
+    created_at: datetime
+
+
+def _refuse_if_ordered(
+    data: _Data, *, user_id: str | None = None, customer_id: str | None = None
+) -> None:
+    """What the SQL foreign keys from orders do: a user or customer with orders stays."""
+    for order in data.orders.values():
+        if user_id is not None and order.user_id == user_id:
+            raise ConflictError("The user still has orders on record; they cannot be removed.")
+        if customer_id is not None and order.customer_id == customer_id:
+            raise ConflictError("The customer still has members; remove them first.")
+
+
+def _newest_first(rows: Iterable[_AddressRow]) -> list[Address]:
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+    return [row.address for row in ordered]
+
+
+class _Orders:
+    def __init__(self, data: _Data, journal: _Journal) -> None:
+        self._d, self._j = data, journal
+
+    def _put_addresses(self, order: Order) -> None:
+        rows = tuple(
+            _AddressRow(
+                id=row_id,
+                order_id=order.id,
+                user_id=order.user_id,
+                role=role,
+                address=address,
+                created_at=order.placed_at,
+            )
+            for row_id, role, address in address_rows(order)
+        )
+        if rows:
+            self._j.put(self._d.order_addresses, order.id, rows)
+        elif order.id in self._d.order_addresses:
+            self._j.delete(self._d.order_addresses, order.id)
+
+    def _customer_ordered(self, order: Order) -> None:
+        customer_id = order.customer_id
+        if not order.signed_in or customer_id is None:
+            return
+        last = self._d.last_order_at.get(customer_id)
+        if last is None or last < order.placed_at:
+            self._j.put(self._d.last_order_at, customer_id, order.placed_at)
+        if order.test_order and customer_id not in self._d.has_test_order:
+            self._j._check()
+            flagged = self._d.has_test_order
+            flagged.add(customer_id)
+            self._j.undo.append(lambda: flagged.discard(customer_id))
+
+    def add(self, order: Order) -> Order:
+        self._j._check()
+        order = check_order(order)
+        if order.user_id is not None and order.user_id not in self._d.users:
+            raise UserNotFound()
+        if order.customer_id is not None and order.customer_id not in self._d.customers:
+            raise CustomerNotFound()
+        if order.id in self._d.orders or order.number in self._d.orders_by_number:
+            raise OrderNumberTaken()
+        self._j.put(self._d.orders, order.id, order)
+        self._j.put(self._d.orders_by_number, order.number, order.id)
+        self._put_addresses(order)
+        self._customer_ordered(order)
+        return order
+
+    def get(self, order_id: str) -> Order | None:
+        return self._d.orders.get(order_id) if isinstance(order_id, str) else None
+
+    def get_by_number(self, number: str) -> Order | None:
+        order_id = self._d.orders_by_number.get(number) if isinstance(number, str) else None
+        return None if order_id is None else self._d.orders[order_id]
+
+    def update(self, order: Order) -> Order:
+        self._j._check()
+        order = check_order(order)
+        stored = self._d.orders.get(order.id)
+        if stored is None:
+            raise OrderNotFound()
+        if stored.version != order.version:
+            raise ConcurrentUpdate()
+        new = attrs.evolve(
+            stored,
+            status=order.status,
+            guest=order.guest,
+            billing=order.billing,
+            shipping=order.shipping,
+            erased=order.erased,
+            updated_at=order.updated_at,
+            version=stored.version + 1,
+        )
+        self._j.put(self._d.orders, new.id, new)
+        if (new.billing, new.shipping) != (stored.billing, stored.shipping):
+            self._put_addresses(new)
+        return new
+
+    def for_user(self, user_id: str) -> Sequence[Order]:
+        mine = [o for o in self._d.orders.values() if o.user_id == user_id]
+        return sorted(mine, key=lambda o: (o.placed_at, o.id))
+
+    def addresses_for_user(self, user_id: str) -> Sequence[Address]:
+        return _newest_first(
+            row
+            for rows in self._d.order_addresses.values()
+            for row in rows
+            if row.user_id == user_id
+        )
+
+
 # --- reports (issue 14) ---------------------------------------------------------------------
 # The read models' operations, with the meaning the SQL store gives them: pages of the
 # history in append order, the customer overview per row kind, a customer's orders.
@@ -685,16 +825,132 @@ class _ReportEvents(_Events):
         return self._page(mine, after, limit)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _overview_rank(date: datetime | None, key: str, id_: str) -> tuple[int, int, str, str]:
+    """A row's place in the customer overview: dated rows newest first, then undated ones;
+    then the sort key and the id in code point order (as SQL compares them)."""
+    if date is None:
+        return (1, 0, key, id_)
+    return (0, -((date - _EPOCH) // timedelta(microseconds=1)), key, id_)
+
+
+def _after(
+    entries: Iterable[OverviewEntry], after: OverviewKey | None, *, or_equal: bool = False
+) -> list[OverviewEntry]:
+    ranked = sorted(entries, key=lambda e: _overview_rank(e.date, e.sort_key, e.id))
+    if after is None:
+        return ranked
+    bound = _overview_rank(after.date, after.sort_key, after.id)
+    return [
+        e
+        for e in ranked
+        if (rank := _overview_rank(e.date, e.sort_key, e.id)) > bound
+        or (or_equal and rank == bound)
+    ]
+
+
+class _ReportCustomers(_Customers):
+    def overview(
+        self,
+        *,
+        after: OverviewKey | None,
+        text: str | None = None,
+        group_id: str | None = None,
+        limit: int,
+    ) -> Sequence[OverviewEntry]:
+        if any(v is not None and not searchable(v) for v in (text, group_id)):
+            return []
+        d = self._d
+        entries = (
+            OverviewEntry(
+                d.last_order_at.get(c.id),
+                d.customer_sort_keys[c.id],
+                c.id,
+                c.number,
+                c.name,
+                None,
+                c.id in d.has_test_order,
+            )
+            for c in d.customers.values()
+            if (group_id is None or c.group_id == group_id)
+            and (text is None or customer_matches(c, text))
+        )
+        return _after(entries, after)[:limit]
+
+
+def _guest_entry(order: Order) -> OverviewEntry:
+    guest = order.guest
+    given, family, email = (
+        ("", "", None) if guest is None else (guest.given_name, guest.family_name, guest.email)
+    )
+    name = " ".join(part for part in (given, family) if part)
+    return OverviewEntry(
+        order.placed_at, sort_key(family), order.id, order.number, name, email, order.test_order
+    )
+
+
+def _guest_matches(order: Order, text: str) -> bool:
+    guest = order.guest
+    return guest is not None and any(
+        text in value for value in (guest.given_name, guest.family_name, guest.email)
+    )
+
+
+class _ReportOrders(_Orders):
+    def guest_overview(
+        self,
+        *,
+        after: OverviewKey | None,
+        or_equal: bool = False,
+        text: str | None = None,
+        limit: int,
+    ) -> Sequence[OverviewEntry]:
+        if text is not None and not searchable(text):
+            return []
+        entries = (
+            _guest_entry(o)
+            for o in self._d.orders.values()
+            if not o.signed_in and (text is None or _guest_matches(o, text))
+        )
+        return _after(entries, after, or_equal=or_equal)[:limit]
+
+    def _signed_in(self, customer_id: str) -> list[Order]:
+        return [o for o in self._d.orders.values() if o.customer_id == customer_id and o.signed_in]
+
+    def totals_for_customer(self, customer_id: str) -> Sequence[CurrencyTotal]:
+        sums: dict[str, tuple[Decimal, int]] = {}
+        for order in self._signed_in(customer_id):
+            total, count = sums.get(order.currency, (Decimal(0), 0))
+            sums[order.currency] = (total + order.total, count + 1)
+        return [CurrencyTotal(code, *sums[code]) for code in sorted(sums)]
+
+    def page_for_customer(
+        self, customer_id: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[Order]:
+        newest = sorted(
+            self._signed_in(customer_id), key=lambda o: (o.placed_at, o.id), reverse=True
+        )
+        if after is not None:
+            newest = [o for o in newest if (o.placed_at, o.id) < after]
+        return newest[:limit]
+
+    def latest(self, customer_id: str, n: int) -> Sequence[Order]:
+        return self.page_for_customer(customer_id, after=None, limit=n)
+
+
 class _MemoryTransaction:
     def __init__(self, data: _Data, journal: _Journal) -> None:
         self.journal = journal
         self.readonly = journal.readonly
         self.users = _Users(data, journal)
-        self.customers = _Customers(data, journal)
+        self.customers = _ReportCustomers(data, journal)
         self.memberships = _Memberships(data, journal)
         self.groups = _Groups(data, journal)
         self.events = _ReportEvents(data, journal)
         self.consents = _Consents(data, journal)
+        self.orders = _ReportOrders(data, journal)
         self.sequences = _Sequences(data, journal)
         self.tokens = _Tokens(data, journal)
         self.sessions = _Sessions(data, journal)

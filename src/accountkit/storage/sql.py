@@ -60,6 +60,8 @@ from accountkit.domain import (
     UserTier,
 )
 from accountkit.domain.customers import role_value
+from accountkit.domain.money import CURRENCY_MINOR_UNITS
+from accountkit.domain.orders import GuestContact, Order, OrderStatus, sort_key
 from accountkit.domain.validation import _ASCII_LOWER, email_key
 from accountkit.errors import (
     AccountKitError,
@@ -79,6 +81,8 @@ from accountkit.errors import (
     MembershipConflict,
     MembershipNotFound,
     NotFoundError,
+    OrderNotFound,
+    OrderNumberTaken,
     ReadOnlyUnit,
     SchemaTooNew,
     StorageError,
@@ -95,12 +99,15 @@ from accountkit.storage._checks import (
     MAX_PURPOSE_LENGTH,
     MAX_SIGNIN_ID_LENGTH,
     MAX_TOKEN_ID_LENGTH,
+    address_rows,
     check_attempt_key,
     check_consent,
+    check_order,
     check_stored_text,
+    minor_units,
     window_cutoff,
 )
-from accountkit.storage._protocols import OverviewEntry, OverviewKey
+from accountkit.storage._protocols import CurrencyTotal, OverviewEntry, OverviewKey
 from accountkit.storage._schema import HEAD_REVISION, Tables, build_tables
 from accountkit.storage._sqltypes import UtcDateTime
 
@@ -622,6 +629,11 @@ class _Statements:
         "sessions_of_user",
         "login_code",
         "attempt",
+        # orders (issue 14): built by _order_statements
+        "order_by_id",
+        "order_by_number",
+        "orders_of_user",
+        "addresses_of_user",
         # The reports (issue 14): see _report_statements.
         "events_page_of_customer",
         "events_page_of_customer_after",
@@ -631,6 +643,12 @@ class _Statements:
         "overview_customers_dated_after",
         "overview_customers_undated",
         "overview_customers_undated_after",
+        "overview_guest_orders",
+        "overview_guest_orders_after",
+        "overview_guest_orders_from",
+        "order_totals_of_customer",
+        "orders_page_of_customer",
+        "orders_page_of_customer_after",
     )
 
     def __init__(self, t: Tables, dialect: str) -> None:
@@ -874,6 +892,7 @@ class _Statements:
             .where(n.c.number == bindparam("b_number"), n.c.customer_id == bindparam("b_customer"))
             .values(live=False, retired_at=bindparam("at"))
         )
+        self.__dict__.update(_order_statements(t, insert))
         for name, statement in _report_statements(t, dialect).items():
             setattr(self, name, statement)
 
@@ -1559,6 +1578,299 @@ class _Attempts(_Repo):
             self._x.run("attempt_clear", {"b_key": key})
 
 
+# --- orders (issue 14) ---
+
+ORDER_COLUMNS = (
+    "id",
+    "number",
+    "channel",
+    "placed_at",
+    "total",
+    "currency",
+    "status",
+    "test_order",
+    "signed_in",
+    "user_id",
+    "customer_id",
+    "guest_email",
+    "guest_name",
+    "guest_family_name",
+    "erased",
+    "version",
+    "updated_at",
+)
+ADDRESS_LINE_COLUMNS = ("name", "company", "street", "extra", "postal_code", "city", "country")
+"""An address's columns in ``addresses``; reads of orders join its billing and shipping row."""
+
+_ORDER_COLUMNS_CHANGED = (
+    "status",
+    "guest_email",
+    "guest_name",
+    "guest_family_name",
+    "sort_key",
+    "erased",
+    "updated_at",
+)
+"""The columns ``OrderRepository.update`` writes (with ``version``)."""
+
+_ORDER_WIDTH = len(ORDER_COLUMNS)
+_LINES_WIDTH = len(ADDRESS_LINE_COLUMNS)
+
+
+def _order_values(order: Order) -> dict[str, Any]:
+    guest = order.guest
+    return {
+        "id": order.id,
+        "number": order.number,
+        "channel": order.channel,
+        "placed_at": order.placed_at,
+        "total": str(order.total),
+        "currency": order.currency,
+        "status": order.status.value,
+        "test_order": order.test_order,
+        "signed_in": order.signed_in,
+        "user_id": order.user_id,
+        "customer_id": order.customer_id,
+        "guest_email": None if guest is None else guest.email,
+        "guest_name": None if guest is None else guest.given_name,
+        "guest_family_name": None if guest is None else guest.family_name,
+        "sort_key": None if guest is None else sort_key(guest.family_name),
+        "total_minor": minor_units(order.total, order.currency),
+        "erased": order.erased,
+        "version": order.version,
+        "updated_at": order.updated_at,
+    }
+
+
+def _address_values(order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": row_id,
+            "order_id": order.id,
+            "customer_id": order.customer_id,
+            "user_id": order.user_id,
+            "role": role.value,
+            **{name: getattr(address, name) for name in ADDRESS_LINE_COLUMNS},
+            "address_key": address.key(),
+            "created_at": order.placed_at,
+        }
+        for row_id, role, address in address_rows(order)
+    ]
+
+
+def _address_lines(lines: Sequence[Any]) -> Address | None:
+    """The address of a joined row, or ``None`` when none was joined (``name`` is NOT NULL
+    in every row)."""
+    return None if lines[0] is None else _stored_address(lines)
+
+
+def _stored_address(lines: Sequence[Any]) -> Address:
+    name, company, street, extra, postal_code, city, country = lines
+    return Address(
+        name=name,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        company=company,
+        extra=extra,
+    )
+
+
+def _order(row: Sequence[Any]) -> Order:
+    (
+        id_,
+        number,
+        channel,
+        placed_at,
+        total,
+        currency,
+        status,
+        test_order,
+        signed_in,
+        user_id,
+        customer_id,
+        guest_email,
+        guest_name,
+        guest_family_name,
+        erased,
+        version,
+        updated_at,
+    ) = row[:_ORDER_WIDTH]
+    billing = row[_ORDER_WIDTH : _ORDER_WIDTH + _LINES_WIDTH]
+    shipping = row[_ORDER_WIDTH + _LINES_WIDTH :]
+    return Order(
+        id=id_,
+        number=number,
+        channel=channel,
+        placed_at=placed_at,
+        total=Decimal(total),
+        currency=currency,
+        status=OrderStatus(status),
+        test_order=bool(test_order),
+        signed_in=bool(signed_in),
+        user_id=user_id,
+        customer_id=customer_id,
+        guest=(
+            None
+            if guest_email is None
+            else GuestContact(
+                email=guest_email, given_name=guest_name, family_name=guest_family_name
+            )
+        ),
+        billing=_address_lines(billing),
+        shipping=_address_lines(shipping),
+        erased=bool(erased),
+        version=version,
+        updated_at=updated_at,
+    )
+
+
+def _order_statements(t: Tables, insert: Any) -> dict[str, Any]:
+    """The statements of ``_Orders``, by name, for ``_Statements``."""
+    o, a, c = t.orders, t.addresses, t.customers
+
+    def joined(role: str, alias: Any) -> sa.ColumnElement[bool]:
+        # A literal, not a bound value: the raw read path binds only named parameters.
+        return sa.and_(alias.c.order_id == o.c.id, alias.c.role == sa.literal_column(f"'{role}'"))
+
+    billing, shipping = a.alias("billing"), a.alias("shipping")
+    # One statement per read: the order with its billing and its shipping row.
+    order_select = sa.select(
+        *(o.c[n] for n in ORDER_COLUMNS),
+        *(billing.c[n] for n in ADDRESS_LINE_COLUMNS),
+        *(shipping.c[n] for n in ADDRESS_LINE_COLUMNS),
+    ).select_from(
+        o.outerjoin(billing, joined("billing", billing)).outerjoin(
+            shipping, joined("shipping", shipping)
+        )
+    )
+    moment = bindparam("b_at", type_=UtcDateTime)
+    return {
+        "order_by_id": order_select.where(o.c.id == bindparam("id")),
+        "order_by_number": order_select.where(o.c.number == bindparam("number")),
+        # Ordered in Python: order ids are the shop's, and collations differ.
+        "orders_of_user": order_select.where(o.c.user_id == bindparam("u")),
+        "addresses_of_user": sa.select(
+            *(a.c[n] for n in ADDRESS_LINE_COLUMNS), a.c.created_at, a.c.id
+        ).where(a.c.user_id == bindparam("u")),
+        "order_exists": sa.select(o.c.id).where(o.c.id == bindparam("id")),
+        # A taken id or number inserts nothing and returns no row, without aborting the
+        # unit on PostgreSQL; of concurrent inserts of one number the first to commit wins.
+        "order_insert": insert(o).on_conflict_do_nothing().returning(o.c.id),
+        "order_update": (
+            sa.update(o)
+            .where(o.c.id == bindparam("b_id"), o.c.version == bindparam("b_version"))
+            .values({name: bindparam(name) for name in (*_ORDER_COLUMNS_CHANGED, "version")})
+        ),
+        "address_insert": sa.insert(a),
+        "addresses_delete_of_order": sa.delete(a).where(a.c.order_id == bindparam("o")),
+        # One statement under the row lock, so concurrent orders never lower the time.
+        "customer_ordered": (
+            sa.update(c)
+            .where(c.c.id == bindparam("b_customer"))
+            .values(
+                last_order_at=sa.case(
+                    (sa.or_(c.c.last_order_at.is_(None), c.c.last_order_at < moment), moment),
+                    else_=c.c.last_order_at,
+                ),
+                has_test_order=sa.case(
+                    (bindparam("b_test", type_=sa.Boolean), sa.true()),
+                    else_=c.c.has_test_order,
+                ),
+            )
+        ),
+    }
+
+
+_ORDER_CHANGES = ("status", "guest", "billing", "shipping", "erased", "updated_at")
+"""What ``OrderRepository.update`` changes; the rest stays as recorded."""
+
+
+class _Orders(_Repo):
+    def _integrity(self, exc: sa.exc.IntegrityError) -> AccountKitError:
+        # A user or customer removed after the check (the foreign keys decide).
+        if "customer" in _constraint(exc):
+            return CustomerNotFound()
+        return UserNotFound()
+
+    def add(self, order: Order) -> Order:
+        self._writing()
+        order = check_order(order)
+        if (
+            order.user_id is not None
+            and self._x.first("user_exists", {"id": order.user_id}) is None
+        ):
+            raise UserNotFound()
+        if (
+            order.customer_id is not None
+            and self._x.first("customer_exists", {"id": order.customer_id}) is None
+        ):
+            raise CustomerNotFound()
+        try:
+            inserted = self._x.first("order_insert", _order_values(order))
+            if inserted is None:
+                raise OrderNumberTaken()
+            rows = _address_values(order)
+            if rows:
+                self._x.run("address_insert", rows)
+        except sa.exc.IntegrityError as exc:
+            raise self._integrity(exc) from _cause(exc)
+        if order.signed_in and order.customer_id is not None:
+            params = {"b_customer": order.customer_id, "b_at": order.placed_at}
+            self._x.run("customer_ordered", {**params, "b_test": order.test_order})
+        return order
+
+    def get(self, order_id: str) -> Order | None:
+        if not _bindable(order_id):
+            return None
+        row = self._x.first("order_by_id", {"id": order_id})
+        return None if row is None else _order(row)
+
+    def get_by_number(self, number: str) -> Order | None:
+        if not _bindable(number):
+            return None
+        row = self._x.first("order_by_number", {"number": number})
+        return None if row is None else _order(row)
+
+    def update(self, order: Order) -> Order:
+        self._writing()
+        order = check_order(order)
+        row = self._x.first("order_by_id", {"id": order.id})
+        if row is None:
+            raise OrderNotFound()
+        stored = _order(row)
+        if stored.version != order.version:
+            raise ConcurrentUpdate()
+        new = attrs.evolve(
+            stored,
+            **{name: getattr(order, name) for name in _ORDER_CHANGES},
+            version=stored.version + 1,
+        )
+        values = _order_values(new)
+        changes = {name: values[name] for name in ("id", *_ORDER_COLUMNS_CHANGED)}
+        self._update("order", changes, stored.version, self._integrity, OrderNotFound)
+        if (new.billing, new.shipping) != (stored.billing, stored.shipping):
+            self._x.run("addresses_delete_of_order", {"o": new.id})
+            rows = _address_values(new)
+            if rows:
+                self._x.run("address_insert", rows)
+        return new
+
+    def for_user(self, user_id: str) -> Sequence[Order]:
+        if not _bindable(user_id):
+            return []
+        orders = [_order(r) for r in self._x.all("orders_of_user", {"u": user_id})]
+        return sorted(orders, key=lambda o: (o.placed_at, o.id))
+
+    def addresses_for_user(self, user_id: str) -> Sequence[Address]:
+        if not _bindable(user_id):
+            return []
+        rows = self._x.all("addresses_of_user", {"u": user_id})
+        ordered = sorted(rows, key=lambda r: (r[_LINES_WIDTH], r[_LINES_WIDTH + 1]), reverse=True)
+        return [_stored_address(r[:_LINES_WIDTH]) for r in ordered]
+
+
 # --- reports (issue 14) ---------------------------------------------------------------------
 # The read models' statements and repositories: history pages, the customer overview per row
 # kind, a customer's orders and totals. Every page is a bounded range of one index
@@ -1570,6 +1882,16 @@ class _Attempts(_Repo):
 # compared under "C" on PostgreSQL too.
 
 OVERVIEW_CUSTOMER_COLUMNS = ("last_order_at", "sort_key", "id", "number", "name", "has_test_order")
+OVERVIEW_GUEST_COLUMNS = (
+    "placed_at",
+    "sort_key",
+    "id",
+    "number",
+    "guest_name",
+    "guest_family_name",
+    "guest_email",
+    "test_order",
+)
 
 
 def _report_statements(t: Tables, dialect: str) -> dict[str, Any]:
@@ -1635,6 +1957,65 @@ def _report_statements(t: Tables, dialect: str) -> dict[str, Any]:
             sa.or_(c.c.sort_key > key, sa.and_(c.c.sort_key == key, c.c.id > last)),
         )
     )
+
+    o = t.orders
+    # Order ids are the shop's: compared by code point, whatever PostgreSQL's collation.
+    order_id = o.c.id.collate("C") if dialect == "postgresql" else o.c.id
+    guests = (
+        sa.select(*(o.c[n] for n in OVERVIEW_GUEST_COLUMNS))
+        .where(
+            # As the partial index says it, so that SQLite uses the index.
+            o.c.signed_in.is_(sa.false()),
+            when(
+                "t",
+                sa.or_(
+                    has(o.c.guest_name, "t"),
+                    has(o.c.guest_family_name, "t"),
+                    has(o.c.guest_email, "t"),
+                ),
+            ),
+        )
+        .order_by(o.c.placed_at.desc(), o.c.sort_key, order_id)
+    )
+    q["overview_guest_orders"] = paged(guests)
+    for suffix, or_equal in (("after", False), ("from", True)):
+        q[f"overview_guest_orders_{suffix}"] = paged(
+            guests.where(
+                _after_position(
+                    o.c.placed_at, o.c.sort_key, order_id, date, key, last, or_equal=or_equal
+                )
+            )
+        )
+    signed_in = sa.and_(o.c.customer_id == bindparam("c"), o.c.signed_in.is_(sa.true()))
+    # Exact sums of minor units in two halves: SQLite's SUM raises on a 64-bit overflow
+    # (eleven totals of 10**18 - 1), and 10**9 per order keeps each half far below it.
+    half = sa.literal_column("1000000000", sa.BigInteger)
+    q["order_totals_of_customer"] = (
+        sa.select(
+            o.c.currency,
+            sa.func.sum(o.c.total_minor // half),
+            sa.func.sum(o.c.total_minor % half),
+            sa.func.count(),
+        )
+        .where(signed_in)
+        .group_by(o.c.currency)
+    )
+    # The order with its billing and shipping rows, as _Orders reads it.
+    insert = sqlite_dialect.insert if dialect == "sqlite" else pg_dialect.insert
+    base = _order_statements(t, insert)["order_by_id"]
+    orders = (
+        sa.select(*base.selected_columns)
+        .select_from(*base.get_final_froms())
+        .where(signed_in)
+        .order_by(o.c.placed_at.desc(), order_id.desc())
+    )
+    q["orders_page_of_customer"] = paged(orders)
+    q["orders_page_of_customer_after"] = paged(
+        orders.where(
+            o.c.placed_at <= date,
+            sa.or_(o.c.placed_at < date, sa.and_(o.c.placed_at == date, order_id < last)),
+        )
+    )
     return q
 
 
@@ -1664,6 +2045,12 @@ def _time_param(store: SqlStore, moment: datetime) -> Any:
 def _overview_customer(row: Sequence[Any]) -> OverviewEntry:
     date, key, id_, number, name, test = row
     return OverviewEntry(date, key, id_, number, name, None, bool(test))
+
+
+def _overview_guest(row: Sequence[Any]) -> OverviewEntry:
+    date, key, id_, number, given, family, email, test = row
+    name = " ".join(part for part in (given, family) if part)
+    return OverviewEntry(date, key or "", id_, number, name, email, bool(test))
 
 
 class _ReportEvents(_Events):
@@ -1719,6 +2106,63 @@ class _ReportCustomers(_Customers):
         return found + [_overview_customer(r) for r in self._x.all(name, params)]
 
 
+class _ReportOrders(_Orders):
+    def guest_overview(
+        self,
+        *,
+        after: OverviewKey | None,
+        or_equal: bool = False,
+        text: str | None = None,
+        limit: int,
+    ) -> Sequence[OverviewEntry]:
+        if text is not None and not _bindable(text):
+            return []
+        params: dict[str, Any] = {"t": text, "n": limit, "skip": 0}
+        if after is None:
+            name = "overview_guest_orders"
+        elif after.date is None:
+            return []  # every order has a date: none comes after the undated customers
+        else:
+            name = "overview_guest_orders_from" if or_equal else "overview_guest_orders_after"
+            params |= {
+                "d": _time_param(self._store, after.date),
+                "s": after.sort_key,
+                "i": after.id,
+            }
+        return [_overview_guest(r) for r in self._x.all(name, params)]
+
+    def totals_for_customer(self, customer_id: str) -> Sequence[CurrencyTotal]:
+        if not _bindable(customer_id):
+            return []
+        rows = self._x.all("order_totals_of_customer", {"c": customer_id})
+        totals = [
+            CurrencyTotal(
+                currency,
+                Decimal(int(high) * 1_000_000_000 + int(low)).scaleb(
+                    -CURRENCY_MINOR_UNITS[currency]
+                ),
+                int(count),
+            )
+            for currency, high, low, count in rows
+        ]
+        return sorted(totals, key=lambda t: t.currency)
+
+    def page_for_customer(
+        self, customer_id: str, *, after: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[Order]:
+        if not _bindable(customer_id) or (after is not None and not _bindable(after[1])):
+            return []
+        params: dict[str, Any] = {"c": customer_id, "n": limit, "skip": 0}
+        name = "orders_page_of_customer"
+        if after is not None:
+            name = "orders_page_of_customer_after"
+            params |= {"d": _time_param(self._store, after[0]), "i": after[1]}
+        return [_order(r) for r in self._x.all(name, params)]
+
+    def latest(self, customer_id: str, n: int) -> Sequence[Order]:
+        return self.page_for_customer(customer_id, after=None, limit=n)
+
+
 class SqlTransaction:
     """A unit of work on one database connection; see :class:`accountkit.storage.Transaction`.
 
@@ -1746,6 +2190,7 @@ class SqlTransaction:
         self.groups = _Groups(x, store)
         self.events = _ReportEvents(x, store)
         self.consents = _Consents(x, store)
+        self.orders = _ReportOrders(x, store)
         self.sequences = _Sequences(x, store)
         self.tokens = _Tokens(x, store)
         self.sessions = _Sessions(x, store)
