@@ -52,6 +52,7 @@ from accountkit.policies import (
     SessionPolicy,
     ShopPolicy,
 )
+from accountkit.reports import CurrencySummary, CustomerStatus, OrderSummary, OverviewRow
 from accountkit.serialization import make_converter
 from accountkit.services import (
     AccountKit,
@@ -86,11 +87,13 @@ __all__ = [
     "ConflictError",
     "Consent",
     "ContactPurpose",
+    "CurrencySummary",
     "Customer",
     "CustomerGroup",
     "CustomerKind",
     "CustomerNumbering",
     "CustomerService",
+    "CustomerStatus",
     "DocumentContact",
     "DocumentKind",
     "Event",
@@ -108,7 +111,9 @@ __all__ = [
     "NotFoundError",
     "Notifier",
     "NumberingMode",
+    "OrderSummary",
     "Outbox",
+    "OverviewRow",
     "Page",
     "PolicyError",
     "PrivacyService",

@@ -651,7 +651,7 @@ class AttemptRepository(Protocol):
 # --- orders (issue 14) ---
 
 
-class OrderRepository(Protocol):
+class OrderRepository(OrderReports, Protocol):
     """Orders, unique by id and by order number, with the addresses they were sent to.
 
     Every store checks an order before it stores anything (``_checks.check_order``): ids,
