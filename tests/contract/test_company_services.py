@@ -115,8 +115,16 @@ def test_company_details_round_trip_and_clear(companies: AccountKit) -> None:
         e for e in kit.reports.history(company).items if e.kind is EventKind.COMPANY_DETAILS_CHANGED
     ]
     assert [(e.actor, dict(e.data)) for e in events] == [
-        (Actor.user(manager), {"fields": "bill_to,ship_to,vat_id"}),
-        (STAFF, {"fields": "ship_to,vat_id"}),
+        (
+            Actor.user(manager),
+            {
+                "fields": "bill_to,ship_to,vat_id",
+                "bill_to": "set",
+                "ship_to": "set",
+                "vat_id": "set",
+            },
+        ),
+        (STAFF, {"fields": "ship_to,vat_id", "ship_to": "cleared", "vat_id": "cleared"}),
     ]
 
 

@@ -137,7 +137,12 @@ def test_a_manager_sets_the_company_details_and_history_names_only_the_fields(
     event = kit.reports.history(company.id).items[-1]
     assert event.kind is EventKind.COMPANY_DETAILS_CHANGED
     assert event.actor == Actor.user(manager)
-    assert dict(event.data) == {"fields": "bill_to,ship_to,vat_id"}
+    assert dict(event.data) == {
+        "fields": "bill_to,ship_to,vat_id",
+        "bill_to": "set",
+        "ship_to": "set",
+        "vat_id": "set",
+    }
 
 
 def test_left_out_fields_stay_none_clears_and_no_change_records_nothing(kit: AccountKit) -> None:
@@ -149,7 +154,10 @@ def test_left_out_fields_stay_none_clears_and_no_change_records_nothing(kit: Acc
     )
     cleared = kit.customers.set_company_details(OPERATOR, company.id, bill_to=None)
     assert (cleared.vat_id, cleared.bill_to) == ("SE556677889901", None)
-    assert dict(kit.reports.history(company.id).items[-1].data) == {"fields": "bill_to"}
+    assert dict(kit.reports.history(company.id).items[-1].data) == {
+        "fields": "bill_to",
+        "bill_to": "cleared",
+    }
     before = _state(kit, company.id)
     same = kit.customers.set_company_details(OPERATOR, company.id, vat_id="se 556677889901")
     assert same == cleared

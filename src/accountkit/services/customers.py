@@ -424,8 +424,10 @@ class CustomerService:
         A field left out stays as it is; ``None`` clears it. The operator, or a member of
         that company whose role holds ``manage_addresses`` (a company manager by default),
         may change them. History gets one ``company_details_changed`` event whose data names
-        the changed fields (``{"fields": "bill_to,vat_id"}``), never their values; a call
-        that changes nothing records nothing.
+        the changed fields and how each changed, never a value
+        (``{"fields": "bill_to,vat_id", "bill_to": "city,street", "vat_id": "set"}``: an
+        address's changed lines, or ``set``, ``cleared``, ``changed``); a call that changes
+        nothing records nothing.
 
         Args:
             actor: The operator, the system, or a member with ``manage_addresses``.
@@ -481,7 +483,7 @@ class CustomerService:
                 EventKind.COMPANY_DETAILS_CHANGED,
                 actor,
                 customer_id=customer_id,
-                data={"fields": ",".join(changed)},
+                data=_company_changes(customer, updated, changed),
             )
             return stored
 
@@ -861,6 +863,27 @@ def _kind_order(contact: DocumentContact) -> int:
 
 
 _COMPANY_FIELDS = ("bill_to", "ship_to", "vat_id")
+_ADDRESS_LINES = tuple(field.name for field in attrs.fields(Address))
+
+
+def _company_changes(before: Customer, after: Customer, changed: list[str]) -> dict[str, str]:
+    """What a company-details event records: the changed fields, and for each how it
+    changed (``set``, ``cleared``, or for an address the names of its changed lines),
+    never a value: an address line or a VAT id may name a person."""
+    data = {"fields": ",".join(changed)}
+    for name in changed:
+        old, new = getattr(before, name), getattr(after, name)
+        if old is None:
+            data[name] = "set"
+        elif new is None:
+            data[name] = "cleared"
+        elif name == "vat_id":
+            data[name] = "changed"
+        else:
+            data[name] = ",".join(
+                line for line in _ADDRESS_LINES if getattr(old, line) != getattr(new, line)
+            )
+    return data
 
 
 @attrs.frozen(kw_only=True)
