@@ -44,7 +44,9 @@ from accountkit import (
     ContactPurpose,
     CustomerKind,
     CustomerNumbering,
+    CustomerStatus,
     DocumentKind,
+    Event,
     FrozenClock,
     GuestSource,
     ImportedUser,
@@ -60,10 +62,11 @@ from accountkit import (
     ShopPolicy,
     UserTier,
 )
+from accountkit.domain.orders import GuestContact, Order, OrderStatus
 from accountkit.domain.permissions import Permission
 from accountkit.errors import AccountKitError
 from accountkit.policies import Field, MyPage
-from accountkit.services import Action, Browse, StorefrontContext
+from accountkit.services import Action, Browse, Page, StorefrontContext
 from accountkit.services.customers import UNCHANGED, Unchanged
 from tests.differential._harness import START, Kits, Outcome, ShiftingClock
 from tests.helpers import BASE_URL, link_token
@@ -247,6 +250,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         # id) to its own token for the same step.
         self.sessions: list[dict[int, str]] = []
         self.steps = 0
+        self.orders = 0
 
     def teardown(self) -> None:
         """Close every store and drop what the run made."""
@@ -1286,6 +1290,152 @@ class DifferentialMachine(RuleBasedStateMachine):
         )
         self._each("consent_history", lambda kit: kit.privacy.consent_history(user))
 
+    # --- reports ----------------------------------------------------------------------------
+    # Orders go in through the store (as the shop's checkout would record them), signed in
+    # for a customer or not, at equal and different times; then the overview, history pages,
+    # the order summary and a number's orders must read alike on every store.
+
+    ORDER_TOTALS = st.sampled_from(
+        [
+            *(Decimal("0.01"), Decimal("0.05"), Decimal(7), Decimal("12.30"), Decimal(0)),
+            *(Decimal("10.005"), 10**16 - 1, Decimal(-1)),
+        ]
+    )
+    GUEST_NAMES = st.sampled_from(["Müller", "MÜLLER", "ß", "ss", "\ufb01", "Zoë", "", "a\x00b"])
+
+    ORDER_SPECS = st.tuples(
+        st.sampled_from([0, 0, -5, 30]),
+        ORDER_TOTALS,
+        st.sampled_from(["EUR", "EUR", "EUR", "JPY", "BHD", "XXX"]),
+        st.booleans(),
+        st.sampled_from(OrderStatus),
+    )
+
+    @rule(
+        customer=st.none() | customers | customers | HOSTILE_IDS,
+        user=users,
+        family=GUEST_NAMES,
+        specs=st.lists(ORDER_SPECS, min_size=1, max_size=3),
+    )
+    def store_add_order(
+        self,
+        customer: str | None,
+        user: str,
+        family: str,
+        specs: list[tuple[int, Decimal | int, str, bool, OrderStatus]],
+    ) -> None:
+        """Record orders through the store, each its own unit: signed in for a customer (by
+        the user), or not (a guest with this family name), at equal and other times."""
+        for offset, total, currency, test_order, status in specs:
+            self.orders += 1
+            order_id = f"ord-{self.orders:04d}" if self.orders % 3 else f"Ö-{self.orders}"
+            placed = START + timedelta(seconds=offset + self.steps)
+            signed_in = customer is not None
+            order = Order(
+                id=order_id,
+                number=f"N-{order_id}",
+                channel="web",
+                placed_at=placed,
+                total=Decimal(total),
+                currency=currency,
+                status=status,
+                test_order=test_order,
+                signed_in=signed_in,
+                user_id=user if signed_in else None,
+                customer_id=customer,
+                guest=None
+                if signed_in
+                else GuestContact(email="gus@example.com", given_name="Gus", family_name=family),
+                updated_at=placed,
+            )
+
+            def add(kit: AccountKit, order: Order = order) -> object:
+                with kit.store.transaction() as tx:
+                    return tx.orders.add(order)
+
+            self._each("orders.add", add)
+
+    @rule(
+        status=st.none() | st.sampled_from([*CustomerStatus, "unknown"]),
+        group=st.none() | groups | HOSTILE_IDS,
+        text=st.none()
+        | st.sampled_from(["G", "Gus", "ü", "ss", "Seed", "1", "%"])
+        | st.sampled_from(HOSTILE_TEXT),
+        page_size=st.integers(1, 3),
+        actor=OPERATORS,
+    )
+    def overview(
+        self,
+        status: CustomerStatus | str | None,
+        group: str | None,
+        text: str | None,
+        page_size: int,
+        actor: Actor,
+    ) -> None:
+        """Page through the customer overview: the same rows and cursors on every store."""
+
+        def call(kit: AccountKit) -> list[object]:
+            pages: list[object] = []
+            cursor: str | None = None
+            for _ in range(5):
+                page = kit.reports.overview(
+                    actor,
+                    status=status,
+                    group_id=group,
+                    text=text,
+                    page_size=page_size,
+                    cursor=cursor,
+                )
+                pages.append(page)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            return pages
+
+        self._each("reports.overview", call)
+
+    @rule(customer=customers | HOSTILE_IDS, user=users | HOSTILE_IDS, page_size=st.integers(1, 3))
+    def history_pages(self, customer: str, user: str, page_size: int) -> None:
+        """Page through a customer's and a user's history; read the order summary and the
+        orders of the customer's number."""
+
+        def pages(read: Callable[[str | None], Page[Event]]) -> list[object]:
+            found: list[object] = []
+            cursor: str | None = None
+            for _ in range(4):
+                page = read(cursor)
+                found.append(page)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            return found
+
+        self._each(
+            "history pages",
+            lambda kit: pages(
+                lambda c: kit.reports.history(customer, page_size=page_size, cursor=c)
+            ),
+        )
+        self._each(
+            "user_history pages",
+            lambda kit: pages(
+                lambda c: kit.reports.user_history(user, page_size=page_size, cursor=c)
+            ),
+        )
+        self._each("order_summary", lambda kit: kit.reports.order_summary(customer))
+
+        def orders_of_number(kit: AccountKit) -> object:
+            number = kit.customers.get(customer).number
+            if number is None:
+                return None
+            first = kit.reports.orders(number, page_size=page_size)
+            return [
+                first,
+                kit.reports.orders(number, page_size=page_size, cursor=first.next_cursor),
+            ]
+
+        self._each("orders of a number", orders_of_number)
+
     # --- everything at once -----------------------------------------------------------------
 
     @invariant()
@@ -1305,6 +1455,8 @@ class DifferentialMachine(RuleBasedStateMachine):
                 [kit.customers.get(c) for c in customer_ids],
                 [kit.customers.members(c) for c in customer_ids],
                 [kit.reports.history(c) for c in customer_ids],
+                [kit.reports.order_summary(c) for c in customer_ids],
+                kit.reports.overview(Actor.system(), page_size=500),
             )
 
         self._each("snapshot", snapshot)
