@@ -14,6 +14,7 @@ import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import NamedTuple
@@ -310,7 +311,30 @@ def _demote_as(kit: AccountKit, index: int, arg: str) -> str:
     return str(kit.customers.set_role(_as(actor), user_id, customer_id, Role.BUYER).role)
 
 
+# --- orders (issue 14) ---
+
+ORDER_AT = datetime(2026, 3, 1, 9, tzinfo=UTC)
+"""The base time of the orders the workers record."""
+
+
+def _record_order(kit: AccountKit, index: int, arg: str) -> str:
+    """``user number minutes``: the signed-in user records an order with this number, at
+    ORDER_AT plus ``minutes``; its id is this worker's own. The order's id."""
+    user_id, number, minutes = arg.split(" ")
+    order = kit.orders.record_order(
+        order_id=f"{number}-w{index}",
+        number=number,
+        channel="web",
+        placed_at=ORDER_AT + timedelta(minutes=int(minutes)),
+        total=Decimal("10.00"),
+        currency="EUR",
+        user_id=user_id,
+    )
+    return order.id
+
+
 ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], ShopPolicy]]] = {
+    "record_order": (_record_order, ShopPolicy.b2c_open),
     "add_user": (_add_user, ShopPolicy.b2c_open),
     "attempt_failure": (_attempt_failure, ShopPolicy.b2c_open),
     "code_failure": (_code_failure, ShopPolicy.b2c_open),
@@ -426,6 +450,7 @@ def rounds(results: list[list[Outcome]]) -> list[list[Outcome]]:
 __all__ = [
     "ACTIONS",
     "ATTEMPT_AT",
+    "ORDER_AT",
     "PASSWORD",
     "SECRET",
     "Database",

@@ -13,6 +13,7 @@ from accountkit.domain.customers import (
     Role,
 )
 from accountkit.domain.events import Actor, ActorKind, Event, EventKind
+from accountkit.domain.orders import AddressRole, GuestContact, Order, OrderStatus
 from accountkit.domain.signin import (
     AttemptWindow,
     IssuedToken,
@@ -26,6 +27,7 @@ __all__ = [
     "Actor",
     "ActorKind",
     "Address",
+    "AddressRole",
     "AttemptWindow",
     "Consent",
     "ContactPurpose",
@@ -36,9 +38,12 @@ __all__ = [
     "DocumentKind",
     "Event",
     "EventKind",
+    "GuestContact",
     "IssuedToken",
     "LoginCode",
     "Membership",
+    "Order",
+    "OrderStatus",
     "PurchaseConditions",
     "Role",
     "Session",

@@ -17,12 +17,24 @@ MAX_CONSENT_TEXT_LENGTH = 64
 
 
 class ContactPurpose(enum.StrEnum):
-    """What a user may be contacted for, each consented to on its own."""
+    """What a user may be contacted for.
+
+    Each consent purpose is consented to on its own. ``ORDER_UPDATES`` (order confirmations,
+    shipping notices) is a contract purpose: the order is its legal basis (GDPR Art.
+    6(1)(b)), so it needs no consent and cannot be granted or withdrawn.
+    """
 
     NEWSLETTER = "newsletter"
     MARKETING_EMAIL = "marketing_email"
     PHONE = "phone"
     POST = "post"
+    ORDER_UPDATES = "order_updates"
+
+    @property
+    def needs_consent(self) -> bool:
+        """Whether contact for this purpose needs the user's consent (False for the
+        contract purpose ``ORDER_UPDATES``)."""
+        return self is not ContactPurpose.ORDER_UPDATES
 
 
 def check_consent_text(value: object, *, field: str) -> str:

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 import email_validator
 import idna
 
+from accountkit.domain.addresses import Address
 from accountkit.errors import (
+    AddressNotAllowed,
     InvalidBirthDate,
     InvalidCustomerNumber,
     InvalidEmail,
@@ -30,6 +32,7 @@ from accountkit.errors import (
 )
 
 __all__ = [
+    "ADDRESS_PROFILE_KEYS",
     "MAX_AGE_YEARS",
     "MAX_CUSTOMER_NUMBER_LENGTH",
     "MAX_DISCOUNT_PLACES",
@@ -46,6 +49,7 @@ __all__ = [
     "email_key",
     "lookup_key",
     "normalise_email",
+    "refuse_address",
     "validate_birth_date",
     "validate_customer_number",
     "validate_discount",
@@ -436,17 +440,57 @@ def validate_discount(value: Decimal | int | str) -> Decimal:
     return discount
 
 
+ADDRESS_PROFILE_KEYS = frozenset(
+    {
+        "address",
+        "street",
+        "street_address",
+        "address_line1",
+        "address_line2",
+        "postal_code",
+        "postcode",
+        "zip",
+        "zip_code",
+        "city",
+    }
+)
+"""Profile keys that name a postal address field (compared case-insensitively, with ``-``
+and spaces read as ``_``): a profile may not hold them (see :func:`refuse_address`)."""
+
+
+def refuse_address(key: object, value: object) -> None:
+    """Refuse a profile entry that carries a postal address: a value that is an
+    :class:`~accountkit.domain.addresses.Address`, or a key in :data:`ADDRESS_PROFILE_KEYS`.
+
+    A natural person's address is kept only with an order, its legal basis (GDPR Art.
+    6(1)(b)), so no registration or profile call may store one.
+
+    Raises:
+        AddressNotAllowed: The entry carries an address; pass it to
+            ``kit.orders.record_order`` with the order instead.
+    """
+    if isinstance(value, Address) or (
+        isinstance(key, str)
+        and key.strip().casefold().replace("-", "_").replace(" ", "_") in ADDRESS_PROFILE_KEYS
+    ):
+        raise AddressNotAllowed()
+
+
 def validate_profile(entries: Mapping[str, str]) -> dict[str, str]:
     """Check a user's free-form profile (for example ``{"ski_size": "175"}``).
 
     Keys are lower-case identifiers of up to 64 characters; values are text of up to 500
-    characters without control characters; at most 50 entries.
+    characters without control characters; at most 50 entries. No entry may carry a postal
+    address (:func:`refuse_address`): every registration and profile call checks its
+    profile here.
 
     Returns:
         The entries sorted by key, so a profile comes back in one order from every store.
 
     Raises:
         InvalidValue: Not a mapping, or a key, a value or the number of entries out of range.
+        AddressNotAllowed: An entry carries an address (an Address value, or a key such as
+            ``street`` or ``postal_code``).
     """
     if not isinstance(entries, Mapping):
         raise InvalidValue(
@@ -458,6 +502,7 @@ def validate_profile(entries: Mapping[str, str]) -> dict[str, str]:
         )
     checked: dict[str, str] = {}
     for key, value in entries.items():
+        refuse_address(key, value)
         if not isinstance(key, str) or not _PROFILE_KEY.fullmatch(key):
             raise InvalidValue(
                 "Profile keys are lower-case identifiers such as 'ski_size' "

@@ -7,6 +7,7 @@ from accountkit.services.access import AccessService, Action, Browse
 from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService, StorefrontContext
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
+from accountkit.services.orders import OrderService
 from accountkit.services.privacy import PrivacyService
 from accountkit.services.registration import GuestSource, Registration, RegistrationService
 from accountkit.services.reports import ReportService
@@ -22,6 +23,7 @@ __all__ = [
     "CustomerService",
     "GuestSource",
     "ImportedUser",
+    "OrderService",
     "Page",
     "PrivacyService",
     "Registration",

@@ -17,6 +17,7 @@ from accountkit.services.access import AccessService
 from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
+from accountkit.services.orders import OrderService
 from accountkit.services.privacy import PrivacyService
 from accountkit.services.registration import RegistrationService
 from accountkit.services.reports import ReportService
@@ -194,6 +195,7 @@ class AccountKit:
         self.customers = CustomerService(service)
         self.reports = ReportService(service)
         self.privacy = PrivacyService(service)
+        self.orders = OrderService(service, self.registration)
         self.access = AccessService(service)
 
     def close(self) -> None:

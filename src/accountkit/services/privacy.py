@@ -10,7 +10,7 @@ from accountkit.domain import Actor, Consent, ContactPurpose, EventKind, User
 from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.consents import check_consent_text
-from accountkit.errors import UserNotFound
+from accountkit.errors import InvalidValue, UserNotFound
 from accountkit.services._base import Service, load_user, require_active_self, require_self_or_staff
 from accountkit.storage._protocols import Transaction
 
@@ -43,6 +43,18 @@ def _after(last: Consent, now: datetime, candidate: str) -> tuple[datetime, str]
     if match is None or match.group(2) == "f" * 32:
         return at + timedelta(microseconds=1), candidate
     return at, f"cns_{int(match.group(2), 16) + 1:032x}"
+
+
+def _consent_purpose(purpose: object) -> ContactPurpose:
+    """A purpose that consent is given for; the contract purpose is refused."""
+    kind = as_enum(ContactPurpose, purpose, field="purpose")
+    if not kind.needs_consent:
+        raise InvalidValue(
+            "order_updates needs no consent: the order is its legal basis (GDPR Art. 6(1)(b)); "
+            "nothing is granted or withdrawn for it.",
+            field="purpose",
+        )
+    return kind
 
 
 def _lock_user(tx: Transaction, user_id: str) -> User:
@@ -124,10 +136,11 @@ class PrivacyService:
             UserDisabled: The user acts as themself while DISABLED or PENDING_APPROVAL.
             UserNotFound: No user has this id.
             InvalidValue: ``actor``, ``purpose``, ``source`` or ``wording_version`` is
-                not valid (``field`` names it); nothing is recorded.
+                not valid (``field`` names it), or ``purpose`` is ORDER_UPDATES, which
+                needs no consent; nothing is recorded.
         """
         require_self_or_staff(actor, user_id)
-        kind = as_enum(ContactPurpose, purpose, field="purpose")
+        kind = _consent_purpose(purpose)
         source = check_consent_text(source, field="source")
         wording_version = check_consent_text(wording_version, field="wording_version")
 
@@ -164,11 +177,11 @@ class PrivacyService:
         Raises:
             NotPermitted: Another user acts.
             UserNotFound: No user has this id.
-            InvalidValue: ``actor``, ``purpose`` or ``source`` is not valid; nothing is
-                recorded.
+            InvalidValue: ``actor``, ``purpose`` or ``source`` is not valid, or
+                ``purpose`` is ORDER_UPDATES (no consent to withdraw); nothing is recorded.
         """
         require_self_or_staff(actor, user_id)
-        kind = as_enum(ContactPurpose, purpose, field="purpose")
+        kind = _consent_purpose(purpose)
         source = check_consent_text(source, field="source")
 
         def work(tx: Transaction) -> Consent:
@@ -184,11 +197,11 @@ class PrivacyService:
     def may_contact(self, user_id: str, purpose: ContactPurpose | str) -> bool:
         """Whether the user may be contacted for ``purpose`` now.
 
-        True only with live consent: the newest entry for the purpose is a grant, and the
-        user is ACTIVE (a DISABLED or PENDING_APPROVAL user is contacted for nothing; their
-        log is kept and counts again once they are enabled). Orders arrive with
-        kit.orders; until then only consent purposes exist, so contract purposes (order
-        e-mails) are not answered here.
+        For a consent purpose, True only with live consent: the newest entry for the
+        purpose is a grant, and the user is ACTIVE (a DISABLED or PENDING_APPROVAL user is
+        contacted for nothing; their log is kept and counts again once they are enabled).
+        For the contract purpose ``ORDER_UPDATES``, True when the user has at least one
+        order that is not erased: the order is the legal basis (GDPR Art. 6(1)(b)).
 
         Args:
             user_id: The user.
@@ -202,6 +215,8 @@ class PrivacyService:
 
         def work(tx: Transaction) -> bool:
             user = load_user(tx, user_id)
+            if not kind.needs_consent:
+                return any(not order.erased for order in tx.orders.for_user(user_id))
             newest = _newest(tx, user_id, kind)
             return user.is_active and newest is not None and newest.granted
 

@@ -972,17 +972,25 @@ class RegistrationService:
         if ch.policy.guest_checkout is GuestCheckout.NO_ACCOUNT:
             return None
 
-        def work(tx: Transaction) -> User | None:
-            existing = tx.users.get_by_email(email_key(address))
-            if existing is not None:
-                # A disabled guest's order stays without an account, like a full user's.
-                reuse = existing.tier is UserTier.GUEST and existing.is_active
-                return existing if reuse else None
-            return self._add_guest(
-                tx, address, given, family, Actor.system(), {"source": source.value}
-            )
+        return self._s._write(lambda tx: self._guest_in(tx, address, given, family, source))
 
-        return self._s._write(work)
+    def _guest_in(
+        self,
+        tx: Transaction,
+        address: str,
+        given: str | None,
+        family: str | None,
+        source: GuestSource,
+    ) -> User | None:
+        """In ``tx``: the active guest with this (normalised) address, or a new one; ``None``
+        for a BLANK or FULL user's address or an inactive guest's (see :meth:`register_guest`;
+        ``kit.orders.record_order`` follows the same rules)."""
+        existing = tx.users.get_by_email(email_key(address))
+        if existing is not None:
+            # A disabled guest's order stays without an account, like a full user's.
+            reuse = existing.tier is UserTier.GUEST and existing.is_active
+            return existing if reuse else None
+        return self._add_guest(tx, address, given, family, Actor.system(), {"source": source.value})
 
     def _add_guest(
         self,

@@ -229,7 +229,7 @@ def address_rows(order: Order) -> list[tuple[str, AddressRole, Address]]:
     """The address rows an order makes: (row id, role, address), billing first.
 
     One fresh id per order with a suffix per role, so that the two rows of one order sort
-    alike in every store (the shipping row after the billing row).
+    alike in every store (``-s`` after ``-b``: newest first, shipping comes first).
     """
     base = new_id("adr")
     rows: list[tuple[str, AddressRole, Address]] = []

@@ -714,9 +714,9 @@ class OrderRepository(OrderReports, Protocol):
         ...
 
     def addresses_for_user(self, user_id: str) -> Sequence[Address]:
-        """Return every stored address of the user's orders, newest first (by time, then
-        by the address row's id, both descending), duplicates included. The two addresses
-        of one order have one time; its shipping address comes before its billing one."""
+        """Return every stored address of the user's orders, newest first, duplicates
+        included: by the order's ``placed_at``, then by order id (code point order), both
+        descending; within one order the shipping address before the billing one."""
         ...
 
 

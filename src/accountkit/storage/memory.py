@@ -693,7 +693,7 @@ def _refuse_if_ordered(
 
 
 def _newest_first(rows: Iterable[_AddressRow]) -> list[Address]:
-    ordered = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+    ordered = sorted(rows, key=lambda r: (r.created_at, r.order_id, r.id), reverse=True)
     return [row.address for row in ordered]
 
 

@@ -1752,7 +1752,7 @@ def _order_statements(t: Tables, insert: Any) -> dict[str, Any]:
         # Ordered in Python: order ids are the shop's, and collations differ.
         "orders_of_user": order_select.where(o.c.user_id == bindparam("u")),
         "addresses_of_user": sa.select(
-            *(a.c[n] for n in ADDRESS_LINE_COLUMNS), a.c.created_at, a.c.id
+            *(a.c[n] for n in ADDRESS_LINE_COLUMNS), a.c.created_at, a.c.order_id, a.c.id
         ).where(a.c.user_id == bindparam("u")),
         "order_exists": sa.select(o.c.id).where(o.c.id == bindparam("id")),
         # A taken id or number inserts nothing and returns no row, without aborting the
@@ -1867,7 +1867,8 @@ class _Orders(_Repo):
         if not _bindable(user_id):
             return []
         rows = self._x.all("addresses_of_user", {"u": user_id})
-        ordered = sorted(rows, key=lambda r: (r[_LINES_WIDTH], r[_LINES_WIDTH + 1]), reverse=True)
+        # (created_at, order_id, id), newest first, in code point order on every database.
+        ordered = sorted(rows, key=lambda r: tuple(r[_LINES_WIDTH:]), reverse=True)
         return [_stored_address(r[:_LINES_WIDTH]) for r in ordered]
 
 
