@@ -20,6 +20,7 @@ from accountkit import (
     CustomerStatus,
     EventKind,
     OverviewRow,
+    SalesChannel,
     ShopPolicy,
 )
 from accountkit.domain.orders import GuestContact, Order, OrderStatus
@@ -35,7 +36,7 @@ from accountkit.services import Page
 from accountkit.storage import Store
 from tests.conftest import KitFactory
 from tests.contract.factories import at, make_order, make_signed_in_order
-from tests.helpers import BIRTH_DATE, OPERATOR, made
+from tests.helpers import BASE_URL, BIRTH_DATE, OPERATOR, made
 
 STAFF = Actor.operator("staff-7")
 T = TypeVar("T")
@@ -430,3 +431,64 @@ def test_overview_times_and_clock(kit: AccountKit, store: Store) -> None:
     rows = kit.reports.overview(STAFF).items
     assert _ids(rows) == ["g2", "g1", customer.id]
     assert rows[0].date is not None and rows[0].date.utcoffset() == timedelta(0)
+
+
+# --- through kit.orders.record_order -------------------------------------------------------
+
+
+def test_recorded_orders_in_overview_summary_and_history(
+    make_kit: KitFactory, store: Store
+) -> None:
+    """Orders recorded by the checkout: a signed-in one dates its customer and counts in
+    its summary and history; a guest-account order, a NO_ACCOUNT order and a checkout with
+    a full user's address are NOT_REGISTERED rows that never count for a customer; a
+    status change keeps a cancelled order in the summary."""
+    channels = [
+        SalesChannel("web", ShopPolicy.b2c_open(), base_url=BASE_URL),
+        SalesChannel("plain", ShopPolicy.site_builder(), base_url=BASE_URL),
+    ]
+    kit = make_kit(store=store, channels=channels)
+    family = kit.customers.create(STAFF, name="Familie Lovelace", surname="Lovelace")
+    ada = made(
+        kit.registration.register(
+            email="ada@example.com",
+            password="correct horse battery",
+            birth_date=BIRTH_DATE,
+            given_name="Ada",
+            family_name="Lovelace",
+        )
+    )
+    kit.customers.assign_user(STAFF, ada.id, family.id, "member")
+
+    def record(order_id: str, seconds: float, **extra: object) -> Order:
+        return kit.orders.record_order(
+            order_id=order_id,
+            number=f"N-{order_id}",
+            channel=str(extra.pop("channel", "web")),
+            placed_at=at(seconds),
+            total=Decimal("10.00"),
+            currency="EUR",
+            **extra,  # type: ignore[arg-type]
+        )
+
+    record("signed", 10, user_id=ada.id)
+    guest_order = record("guest", 20, guest=_guest("Hopper"))
+    record("plain", 30, channel="plain", guest=_guest("Zuse", "Konrad"))
+    record(
+        "known", 40, guest=GuestContact(email="ada@example.com", given_name="A", family_name="L")
+    )
+    kit.orders.set_status("signed", OrderStatus.CANCELLED, actor=STAFF)
+    rows = kit.reports.overview(STAFF).items
+    assert [(r.status, _ids([r])[0]) for r in rows] == [
+        (CustomerStatus.NOT_REGISTERED, "known"),
+        (CustomerStatus.NOT_REGISTERED, "plain"),
+        (CustomerStatus.NOT_REGISTERED, "guest"),
+        (CustomerStatus.REGISTERED, family.id),
+    ]
+    assert guest_order.user_id is not None
+    assert rows[-1].date == at(10)
+    summary = kit.reports.order_summary(family.id)
+    assert [(c.total, c.count) for c in summary.currencies] == [(Decimal("10.00"), 1)]
+    assert summary.last_orders[0].status is OrderStatus.CANCELLED
+    kinds = [e.kind for e in kit.reports.history(family.id).items]
+    assert kinds[-2:] == [EventKind.ORDER_PLACED, EventKind.ORDER_STATUS_CHANGED]
