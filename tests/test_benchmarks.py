@@ -134,3 +134,52 @@ def test_signin_benchmark_runs_on_postgres() -> None:
     if POSTGRES_URL is None:
         pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
     _assert_signin_table(_run(SIGNIN_SCRIPT, *SIGNIN_TINY, "--url", POSTGRES_URL), "psycopg")
+
+
+REPORTS_SCRIPT = ROOT / "benchmarks" / "bench_reports.py"
+REPORTS_ROWS = (
+    "| overview page 1 @1,000 ",
+    "| overview first page @1,000 / @1,000 ",
+    "| overview first page, last order computed at query time ",
+    "| order_summary, typical customer ",
+    "| order_summary, customer with 3,000 orders ",
+    "| peak memory paging every customer ",
+    "| kit.orders.record_order, one per unit ",
+)
+REPORTS_TINY = [
+    "--scale", "0.001", "--rounds", "1", "--pages", "5", "--summaries", "5", "--orders", "5",
+]  # fmt: skip
+
+
+def _assert_reports_table(out: str, raw: str) -> None:
+    assert "accountkit reports benchmark: 1,000 customers" in out
+    header = next(line for line in out.splitlines() if line.startswith("| measure"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == [
+        "measure",
+        "accountkit",
+        raw,
+        "ratio",
+        "target",
+        "met",
+    ]
+    rows = [line for line in out.splitlines() if line.startswith("| ")][1:]
+    for prefix in REPORTS_ROWS:
+        assert any(row.startswith(prefix) for row in rows), (prefix, out)
+    assert len(rows) == 9, out
+    met = [row.rstrip(" |").rsplit("|", 1)[1].strip() for row in rows]
+    assert all(cell in ("yes", "no", "partly", "-") for cell in met), out
+
+
+def test_reports_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    """bench_reports.py at --scale 0.001 on SQLite exits 0 and prints every table row."""
+    _assert_reports_table(
+        _run(REPORTS_SCRIPT, *REPORTS_TINY, "--dir", str(tmp_path)), "raw sqlite3"
+    )
+
+
+@pytest.mark.postgres
+def test_reports_benchmark_runs_on_postgres() -> None:
+    """bench_reports.py at --scale 0.001 on PostgreSQL exits 0 and prints every table row."""
+    if POSTGRES_URL is None:
+        pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
+    _assert_reports_table(_run(REPORTS_SCRIPT, *REPORTS_TINY, "--url", POSTGRES_URL), "raw psycopg")
