@@ -27,6 +27,7 @@ from accountkit import (
     DocumentKind,
     Event,
     FrozenClock,
+    GuestContact,
     MessageKind,
     Outbox,
     PurchaseConditions,
@@ -230,6 +231,45 @@ def consumer_shop(clock: FrozenClock) -> None:
             held_by = kit.customers.get(exc.customer_id).name if exc.customer_id else "?"
             say(f"assigning Jonas to {club.name} as well is refused; he belongs to {held_by}:")
             say(f"  {type(exc).__name__} [{exc.code}] {exc.message}")
+
+        heading("Orders, the customer overview and the order summary")
+        for n, (total, test) in enumerate([("89.90", False), ("129.00", False), ("0.05", True)]):
+            clock.advance(timedelta(days=1))
+            kit.orders.record_order(
+                order_id=f"web-{1001 + n}",
+                number=f"A-{1001 + n}",
+                channel="web",
+                placed_at=clock.now(),
+                total=Decimal(total),
+                currency="EUR",
+                user_id=mia.id,
+                test_order=test,
+            )
+        say("Mia orders twice signed in (for the Keller family), and the shop places a test order")
+        clock.advance(timedelta(hours=2))
+        kit.orders.record_order(
+            order_id="web-1004",
+            number="A-1004",
+            channel="web",
+            placed_at=clock.now(),
+            total=Decimal("45.00"),
+            currency="EUR",
+            guest=GuestContact(
+                email="grace.hopper@example.com", given_name="Grace", family_name="Hopper"
+            ),
+        )
+        say("Grace Hopper buys without signing in: a guest account is made for her order")
+        for row in kit.reports.overview(operator).items:
+            when = "no order yet" if row.date is None else f"{row.date:%Y-%m-%d %H:%M}"
+            flag = ", has a test order" if row.has_test_order else ""
+            say(f"{row.status:<15} {row.number or '-':<8} {row.name:<16} {when}{flag}")
+        summary = kit.reports.order_summary(family.id)
+        for line in summary.currencies:
+            say(
+                f"{family.name}: {line.count} orders, {line.total} {line.currency} in all, "
+                f"{line.average} {line.currency} on average (half-even to the cent)"
+            )
+        say(f"newest orders: {', '.join(o.number for o in summary.last_orders)}")
 
         heading(f"History of {family.name}")
         show_history(kit, kit.reports.history(family.id).items)
