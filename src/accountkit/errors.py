@@ -257,11 +257,12 @@ class InvalidValue(ValidationError):
 
 
 class InvalidCursor(ValidationError):
-    """A search cursor that this kit did not make, or made for other filters or for the
-    other kind of search. Start the search again from the first page."""
+    """A page cursor that this kit did not make, that was changed, or that was made for other
+    filters or another kind of page (a search, the customer overview, a history, a
+    number's orders). Start again from the first page."""
 
     code = "invalid_cursor"
-    default_message = "This page cursor is not valid for this search; start from the first page."
+    default_message = "This page cursor is not valid for these pages; start from the first page."
 
 
 class UnknownCurrency(ValidationError):
