@@ -16,10 +16,12 @@ from accountkit import (
     Actor,
     ActorKind,
     Address,
+    CurrencySummary,
     Customer,
     CustomerGroup,
     CustomerKind,
     CustomerNumbering,
+    CustomerStatus,
     DocumentContact,
     DocumentKind,
     Event,
@@ -29,6 +31,7 @@ from accountkit import (
     LoginRequirement,
     Membership,
     MembershipRule,
+    OverviewRow,
     PurchaseConditions,
     RegistrationAccess,
     RegistrationMode,
@@ -108,6 +111,7 @@ CUSTOMERS = st.builds(
     document_contacts=st.lists(CONTACTS, max_size=4).map(tuple),
     note=st.text(max_size=200),
     channel=TEXT,
+    surname=OPTIONAL_TEXT,
     version=st.integers(min_value=0, max_value=2**31),
     created_at=MOMENTS,
     updated_at=MOMENTS,
@@ -170,6 +174,25 @@ CHANNELS = st.builds(
     SalesChannel, st.from_regex(r"[a-z][a-z0-9_-]{0,15}", fullmatch=True), policies()
 )
 
+OVERVIEW_ROWS = st.builds(
+    OverviewRow,
+    status=st.sampled_from(CustomerStatus),
+    customer_id=st.none() | IDS,
+    order_id=st.none() | IDS,
+    number=OPTIONAL_TEXT,
+    name=TEXT,
+    email=OPTIONAL_TEXT,
+    date=st.none() | MOMENTS,
+    has_test_order=st.booleans(),
+)
+CURRENCY_SUMMARIES = st.builds(
+    CurrencySummary,
+    currency=st.sampled_from(["EUR", "JPY", "BHD"]),
+    total=DISCOUNTS,
+    count=st.integers(min_value=1, max_value=10**6),
+    average=DISCOUNTS,
+)
+
 RECORDS: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (User, USERS),
     (Customer, CUSTOMERS),
@@ -183,6 +206,8 @@ RECORDS: list[tuple[type[Any], st.SearchStrategy[Any]]] = [
     (ShopPolicy, policies()),
     (SalesChannel, CHANNELS),
     (CustomerNumbering, NUMBERINGS),
+    (OverviewRow, OVERVIEW_ROWS),
+    (CurrencySummary, CURRENCY_SUMMARIES),
 ]
 
 CONVERTER = make_converter()
