@@ -17,7 +17,8 @@ from accountkit.errors import CustomerNumberTaken, InvalidValue
 from accountkit.storage import SqlStore
 from accountkit.storage._migrate import head_revision
 from accountkit.storage._schema import build_tables
-from accountkit.storage.sql import _RawExecutor, migrate
+from accountkit.storage._sql.execute import _RawExecutor
+from accountkit.storage.sql import migrate
 from tests.contract.factories import add_customer, make_customer
 
 STAMP = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -27,7 +27,8 @@ from accountkit.errors import (
 )
 from accountkit.storage import SqlStore
 from accountkit.storage._migrate import head_revision
-from accountkit.storage.sql import _RAW_IDLE, _Executor
+from accountkit.storage._sql.execute import _Executor
+from accountkit.storage._sql.store import _RAW_IDLE
 from tests.helpers import guest_record
 
 
@@ -349,7 +350,7 @@ def test_the_longest_accepted_prefix_works_with_its_constraints(
 
 
 def _accepted(prefix: str) -> bool:
-    from accountkit.storage.sql import _check_prefix
+    from accountkit.storage._sql.engine import _check_prefix
 
     try:
         _check_prefix(prefix)
