@@ -18,19 +18,11 @@ from accountkit.errors import (
     MembershipNotFound,
     NotFoundError,
 )
-from accountkit.storage._checks import (
-    customer_matches,
-    searchable,
-)
+from accountkit.storage._checks import customer_matches, searchable
 from accountkit.storage._memory.orders import _refuse_if_ordered
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Customer,
-        CustomerGroup,
-        CustomerKind,
-        Membership,
-    )
+    from accountkit.domain import Customer, CustomerGroup, CustomerKind, Membership
     from accountkit.storage._memory.state import _Data, _Journal
 
 

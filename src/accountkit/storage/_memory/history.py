@@ -5,19 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from accountkit.errors import (
-    ConflictError,
-)
-from accountkit.storage._checks import (
-    check_consent,
-)
+from accountkit.errors import ConflictError
+from accountkit.storage._checks import check_consent
 from accountkit.storage._memory.signin import _require_user
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Consent,
-        Event,
-    )
+    from accountkit.domain import Consent, Event
     from accountkit.storage._memory.state import _Data, _Journal
 
 

@@ -16,15 +16,10 @@ from accountkit.errors import (
     OrderNumberTaken,
     UserNotFound,
 )
-from accountkit.storage._checks import (
-    address_rows,
-    check_order,
-)
+from accountkit.storage._checks import address_rows, check_order
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Address,
-    )
+    from accountkit.domain import Address
     from accountkit.domain.orders import AddressRole, Order
     from accountkit.storage._memory.state import _Data, _Journal
 

@@ -11,19 +11,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from accountkit.domain.orders import Order, sort_key
-from accountkit.storage._checks import (
-    customer_matches,
-    searchable,
-)
+from accountkit.storage._checks import customer_matches, searchable
 from accountkit.storage._memory.customers import _Customers
 from accountkit.storage._memory.history import _Events
 from accountkit.storage._memory.orders import _Orders
 from accountkit.storage._protocols import CurrencyTotal, OverviewEntry, OverviewKey
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Event,
-    )
+    from accountkit.domain import Event
 
 
 class _ReportEvents(_Events):

@@ -8,17 +8,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from accountkit.domain import (
-    AttemptWindow,
-    IssuedToken,
-    LoginCode,
-    Session,
-    User,
-)
-from accountkit.errors import (
-    ConflictError,
-    UserNotFound,
-)
+from accountkit.domain import AttemptWindow, IssuedToken, LoginCode, Session, User
+from accountkit.errors import ConflictError, UserNotFound
 from accountkit.storage._checks import (
     MAX_CODE_HASH_LENGTH,
     MAX_PURPOSE_LENGTH,

@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
-from accountkit.errors import (
-    ReadOnlyUnit,
-)
+from accountkit.errors import ReadOnlyUnit
 
 if TYPE_CHECKING:
     from accountkit.domain import (

@@ -6,10 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from accountkit.errors import (
-    ReadOnlyUnit,
-    StoreClosed,
-)
+from accountkit.errors import ReadOnlyUnit, StoreClosed
 from accountkit.storage._memory.customers import _Groups, _Memberships, _Sequences
 from accountkit.storage._memory.history import _Consents
 from accountkit.storage._memory.reports import _ReportCustomers, _ReportEvents, _ReportOrders

@@ -8,24 +8,12 @@ from typing import TYPE_CHECKING
 import attrs
 
 from accountkit.domain.validation import email_key
-from accountkit.errors import (
-    ConcurrentUpdate,
-    ConflictError,
-    EmailTaken,
-    UserNotFound,
-)
-from accountkit.storage._checks import (
-    searchable,
-    user_matches,
-)
+from accountkit.errors import ConcurrentUpdate, ConflictError, EmailTaken, UserNotFound
+from accountkit.storage._checks import searchable, user_matches
 from accountkit.storage._memory.orders import _refuse_if_ordered
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        User,
-        UserStatus,
-        UserTier,
-    )
+    from accountkit.domain import User, UserStatus, UserTier
     from accountkit.storage._memory.state import _Data, _Journal
 
 

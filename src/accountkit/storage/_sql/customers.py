@@ -39,12 +39,7 @@ from accountkit.storage._sql.rows import (
 from accountkit.storage._sql.statements import _select, insert_for, search_arg, search_has
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Customer,
-        CustomerGroup,
-        CustomerKind,
-        Membership,
-    )
+    from accountkit.domain import Customer, CustomerGroup, CustomerKind, Membership
     from accountkit.storage._schema import Tables
 
 READS = (

@@ -16,10 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
 
-from accountkit.errors import (
-    InvalidValue,
-    UnsupportedDatabase,
-)
+from accountkit.errors import InvalidValue, UnsupportedDatabase
 from accountkit.storage._schema import build_tables
 
 _BEGIN_KEY = "accountkit_begin"

@@ -8,11 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from accountkit.errors import (
-    AccountKitError,
-    ConcurrentUpdate,
-    ReadOnlyUnit,
-)
+from accountkit.errors import AccountKitError, ConcurrentUpdate, ReadOnlyUnit
 from accountkit.storage._sql.errors import _cause
 
 if TYPE_CHECKING:

@@ -8,13 +8,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import bindparam
 
-from accountkit.errors import (
-    ConflictError,
-    UserNotFound,
-)
-from accountkit.storage._checks import (
-    check_consent,
-)
+from accountkit.errors import ConflictError, UserNotFound
+from accountkit.storage._checks import check_consent
 from accountkit.storage._sql.errors import _bindable, _cause, _is_foreign_key
 from accountkit.storage._sql.execute import _Repo
 from accountkit.storage._sql.rows import (
@@ -29,10 +24,7 @@ from accountkit.storage._sql.signin import _require_storable_user
 from accountkit.storage._sql.statements import _select
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Consent,
-        Event,
-    )
+    from accountkit.domain import Consent, Event
     from accountkit.storage._schema import Tables
 
 READS = (

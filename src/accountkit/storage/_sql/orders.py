@@ -17,9 +17,7 @@ from accountkit.errors import (
     OrderNumberTaken,
     UserNotFound,
 )
-from accountkit.storage._checks import (
-    check_order,
-)
+from accountkit.storage._checks import check_order
 from accountkit.storage._sql.errors import _bindable, _cause, _constraint
 from accountkit.storage._sql.execute import _Repo
 from accountkit.storage._sql.rows import (
@@ -32,15 +30,11 @@ from accountkit.storage._sql.rows import (
     _order_values,
     _stored_address,
 )
-from accountkit.storage._sql.statements import (
-    insert_for,
-)
+from accountkit.storage._sql.statements import insert_for
 from accountkit.storage._sqltypes import UtcDateTime
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Address,
-    )
+    from accountkit.domain import Address
     from accountkit.domain.orders import Order
     from accountkit.storage._schema import Tables
 

@@ -36,15 +36,11 @@ from accountkit.storage._sql.rows import (
     _overview_customer,
     _overview_guest,
 )
-from accountkit.storage._sql.statements import (
-    _select,
-)
+from accountkit.storage._sql.statements import _select
 from accountkit.storage._sqltypes import UtcDateTime
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        Event,
-    )
+    from accountkit.domain import Event
     from accountkit.domain.orders import Order
     from accountkit.storage._schema import Tables
     from accountkit.storage._sql.store import SqlStore

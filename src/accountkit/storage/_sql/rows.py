@@ -39,10 +39,7 @@ from accountkit.domain import (
 from accountkit.domain.customers import role_value
 from accountkit.domain.orders import GuestContact, Order, OrderStatus, sort_key
 from accountkit.domain.validation import email_key
-from accountkit.storage._checks import (
-    address_rows,
-    minor_units,
-)
+from accountkit.storage._checks import address_rows, minor_units
 from accountkit.storage._protocols import OverviewEntry
 
 USER_COLUMNS = (

@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import bindparam
 
-from accountkit.errors import (
-    ConflictError,
-    UserNotFound,
-)
+from accountkit.errors import ConflictError, UserNotFound
 from accountkit.storage._checks import (
     MAX_CODE_HASH_LENGTH,
     MAX_PURPOSE_LENGTH,
@@ -42,13 +39,7 @@ from accountkit.storage._sql.statements import _select, insert_for
 from accountkit.storage._sqltypes import UtcDateTime
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        AttemptWindow,
-        IssuedToken,
-        LoginCode,
-        Session,
-        User,
-    )
+    from accountkit.domain import AttemptWindow, IssuedToken, LoginCode, Session, User
     from accountkit.storage._schema import Tables
 
 READS = (

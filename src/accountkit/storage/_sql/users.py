@@ -10,23 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam
 
 from accountkit.domain.validation import _ASCII_LOWER
-from accountkit.errors import (
-    AccountKitError,
-    ConflictError,
-    EmailTaken,
-    UserNotFound,
-)
+from accountkit.errors import AccountKitError, ConflictError, EmailTaken, UserNotFound
 from accountkit.storage._sql.errors import _bindable, _cause, _constraint
 from accountkit.storage._sql.execute import _BULK_CHUNK, _Repo
 from accountkit.storage._sql.rows import USER_COLUMNS, _user, _user_values
 from accountkit.storage._sql.statements import _select, search_arg, search_has
 
 if TYPE_CHECKING:
-    from accountkit.domain import (
-        User,
-        UserStatus,
-        UserTier,
-    )
+    from accountkit.domain import User, UserStatus, UserTier
     from accountkit.storage._schema import Tables
 
 READS = (
