@@ -39,9 +39,13 @@ if TYPE_CHECKING:
     from accountkit.storage._schema import Tables
 
 
+_INSERT_COLUMNS = (*ORDER_COLUMNS, "sort_key", "total_minor")
+"""The columns an order's insert writes (``rows._order_values``)."""
+
+
 def _order_statements(t: Tables, insert: Any) -> dict[str, Any]:
     """The statements of ``_Orders``, by name, for ``_Statements``."""
-    o, a, c = t.orders, t.addresses, t.customers
+    o, a, c, u = t.orders, t.addresses, t.customers, t.users
 
     def joined(role: str, alias: Any) -> sa.ColumnElement[bool]:
         # A literal, not a bound value: the raw read path binds only named parameters.
@@ -70,7 +74,27 @@ def _order_statements(t: Tables, insert: Any) -> dict[str, Any]:
         "order_exists": sa.select(o.c.id).where(o.c.id == bindparam("id")),
         # A taken id or number inserts nothing and returns no row, without aborting the
         # unit on PostgreSQL; of concurrent inserts of one number the first to commit wins.
-        "order_insert": insert(o).on_conflict_do_nothing().returning(o.c.id),
+        # The buyer's user and customer must exist: checked in the same statement
+        # (INSERT ... SELECT ... WHERE EXISTS), so that a recorded order costs one round
+        # trip; no row back sends add() to find out why, off the common path.
+        "order_insert": insert(o)
+        .from_select(
+            list(_INSERT_COLUMNS),
+            sa.select(*(bindparam(n, type_=o.c[n].type) for n in _INSERT_COLUMNS)).where(
+                sa.or_(
+                    bindparam("user_id", type_=o.c.user_id.type).is_(None),
+                    sa.exists().where(u.c.id == bindparam("user_id", type_=o.c.user_id.type)),
+                ),
+                sa.or_(
+                    bindparam("customer_id", type_=o.c.customer_id.type).is_(None),
+                    sa.exists().where(
+                        c.c.id == bindparam("customer_id", type_=o.c.customer_id.type)
+                    ),
+                ),
+            ),
+        )
+        .on_conflict_do_nothing()
+        .returning(o.c.id),
         "order_update": (
             sa.update(o)
             .where(o.c.id == bindparam("b_id"), o.c.version == bindparam("b_version"))
@@ -112,20 +136,10 @@ class _Orders(_Repo):
     def add(self, order: Order) -> Order:
         self._writing()
         order = check_order(order)
-        if (
-            order.user_id is not None
-            and self._x.first("user_exists", {"id": order.user_id}) is None
-        ):
-            raise UserNotFound()
-        if (
-            order.customer_id is not None
-            and self._x.first("customer_exists", {"id": order.customer_id}) is None
-        ):
-            raise CustomerNotFound()
         try:
             inserted = self._x.first("order_insert", _order_values(order))
             if inserted is None:
-                raise OrderNumberTaken()
+                raise self._not_inserted(order)
             rows = _address_values(order)
             if rows:
                 self._x.run("address_insert", rows)
@@ -135,6 +149,21 @@ class _Orders(_Repo):
             params = {"b_customer": order.customer_id, "b_at": order.placed_at}
             self._x.run("customer_ordered", {**params, "b_test": order.test_order})
         return order
+
+    def _not_inserted(self, order: Order) -> AccountKitError:
+        """Why ``order_insert`` wrote nothing: the buyer is unknown, or the id or number is
+        taken."""
+        if (
+            order.user_id is not None
+            and self._x.first("user_exists", {"id": order.user_id}) is None
+        ):
+            return UserNotFound()
+        if (
+            order.customer_id is not None
+            and self._x.first("customer_exists", {"id": order.customer_id}) is None
+        ):
+            return CustomerNotFound()
+        return OrderNumberTaken()
 
     def get(self, order_id: str) -> Order | None:
         if not _bindable(order_id):
