@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import ClassVar
 
 import attrs
@@ -181,6 +182,9 @@ class AccountsMachine(RuleBasedStateMachine):
         self.numbers: dict[str, str] = {}
         # user id -> customer id -> membership, in the order they were assigned (oldest first)
         self.memberships: dict[str, dict[str, MembershipModel]] = {}
+        # customer id -> its signed-in orders (placed_at, total, currency), in recording order
+        self.orders: dict[str, list[tuple[datetime, Decimal, str]]] = {}
+        self.order_serial = 0
 
     def make_store(self) -> Store:
         """Make the store for one run; build_machine overrides this."""
@@ -276,6 +280,7 @@ class AccountsMachine(RuleBasedStateMachine):
             tuple(kit.customers.get(c) for c in self.customer_ids),
             tuple(tuple(kit.reports.history(c, page_size=500).items) for c in self.customer_ids),
             tuple(kit.customers.find_by_number(n) for n in self.numbers),
+            tuple(kit.reports.order_summary(c) for c in self.customer_ids),
         )
 
     def _refused(self, error: type[AccountKitError], call: Callable[[], object]) -> AccountKitError:
@@ -653,6 +658,50 @@ class AccountsMachine(RuleBasedStateMachine):
             user.status = UserStatus.ACTIVE
             self._user_event(user_id, EventKind.USER_ENABLED, actor)
 
+    # --- orders -----------------------------------------------------------------------------
+
+    @rule(
+        user_id=users,
+        cents=st.integers(min_value=0, max_value=10**7),
+        currency=st.sampled_from(["EUR", "JPY"]),
+        # Orders placed earlier than the last one: the overview keeps the newest date.
+        hours_back=st.integers(min_value=0, max_value=3),
+        by_buyer=st.booleans(),
+    )
+    def record_order(
+        self, user_id: str, cents: int, currency: str, hours_back: int, by_buyer: bool
+    ) -> None:
+        """A signed-in order counts for the buyer's active customer (or none) and lands in
+        both histories; a user who is not active is refused."""
+        self._tick()
+        self.order_serial += 1
+        n = self.order_serial
+        total = Decimal(cents).scaleb(-2) if currency == "EUR" else Decimal(cents)
+        placed_at = self.clock.now() - timedelta(hours=hours_back)
+        actor = Actor.user(user_id) if by_buyer else Actor.system()
+
+        def call() -> object:
+            return self.kit.orders.record_order(
+                order_id=f"ord-{n}",
+                number=f"N-{n}",
+                channel="web",
+                placed_at=placed_at,
+                total=total,
+                currency=currency,
+                user_id=user_id,
+                actor=actor,
+            )
+
+        if self.model[user_id].status is not UserStatus.ACTIVE:
+            self._refused(UserDisabled, call)
+            return
+        order = call()
+        customer_id = self._active_customer(user_id)
+        assert getattr(order, "customer_id", None) == customer_id
+        if customer_id is not None:
+            self.orders.setdefault(customer_id, []).append((placed_at, total, currency))
+        self._user_event(user_id, EventKind.ORDER_PLACED, actor)
+
     # --- customers and memberships ----------------------------------------------------------
 
     @rule(
@@ -998,6 +1047,26 @@ class AccountsMachine(RuleBasedStateMachine):
             else:
                 assert context.customer is None
                 assert context.role is None
+
+    @invariant()
+    def order_summaries_and_overview_match_the_orders(self) -> None:
+        """A customer's summary sums its signed-in orders per currency, and its overview row
+        shows the newest order's date (an order recorded later but placed earlier does not
+        move it back)."""
+        for customer_id in self.customer_ids:
+            summary = self.kit.reports.order_summary(customer_id)
+            placed = self.orders.get(customer_id, [])
+            expected: dict[str, tuple[int, Decimal]] = {}
+            for _, total, currency in placed:
+                count, amount = expected.get(currency, (0, Decimal(0)))
+                expected[currency] = (count + 1, amount + total)
+            assert {c.currency: (c.count, c.total) for c in summary.currencies} == expected
+            assert len(summary.last_orders) == min(3, len(placed))
+        rows = self.kit.reports.overview(OPERATORS[0], page_size=500).items
+        dates = {row.customer_id: row.date for row in rows if row.customer_id is not None}
+        for customer_id in self.customer_ids:
+            placed = self.orders.get(customer_id, [])
+            assert dates[customer_id] == (max(p[0] for p in placed) if placed else None)
 
     @invariant()
     def every_change_is_in_history(self) -> None:
