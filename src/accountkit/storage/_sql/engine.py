@@ -29,8 +29,6 @@ _SQLITE_FILE_PRAGMAS = ("PRAGMA cache_size = -32768", "PRAGMA mmap_size = 268435
 
 
 _PG_IDENTIFIER_BYTES = 63
-
-
 """PostgreSQL cuts longer identifiers silently, which would make two names one."""
 
 
@@ -215,8 +213,6 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
 
 
 _forks = 0
-
-
 """How many times this process is a fork's child: a store made before a fork sees the change
 and lets go of its parent's connections (SQLAlchemy's pattern: ``dispose(close=False)``)."""
 

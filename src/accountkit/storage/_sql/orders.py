@@ -121,8 +121,6 @@ def _order_statements(t: Tables, insert: Any) -> dict[str, Any]:
 
 
 _ORDER_CHANGES = ("status", "guest", "billing", "shipping", "erased", "updated_at")
-
-
 """What ``OrderRepository.update`` changes; the rest stays as recorded."""
 
 

@@ -448,8 +448,6 @@ ORDER_COLUMNS = (
 
 
 ADDRESS_LINE_COLUMNS = ("name", "company", "street", "extra", "postal_code", "city", "country")
-
-
 """An address's columns in ``addresses``; reads of orders join its billing and shipping row."""
 
 
@@ -462,8 +460,6 @@ _ORDER_COLUMNS_CHANGED = (
     "erased",
     "updated_at",
 )
-
-
 """The columns ``OrderRepository.update`` writes (with ``version``)."""
 
 

@@ -174,8 +174,6 @@ class _Tokens(_Repo):
 
 
 _USER_ID_LENGTH = 64
-
-
 """``users.id``: a longer id names no user (PostgreSQL would refuse to bind it)."""
 
 

@@ -87,8 +87,6 @@ class SqlTransaction:
 
 
 _RAW_IDLE = 8
-
-
 """Idle raw SQLite read connections kept per store; more are closed when returned."""
 
 
@@ -435,8 +433,6 @@ def _refuse_aborted(conn: sa.Connection) -> None:
 
 
 _PG_IN_ERROR = 3
-
-
 """``psycopg.pq.TransactionStatus.INERROR``: a statement failed; the server waits for ROLLBACK."""
 
 
