@@ -35,6 +35,7 @@ __all__ = [
     "NumberingMode",
     "RegistrationAccess",
     "RegistrationMode",
+    "RetentionPolicy",
     "SalesChannel",
     "SessionPolicy",
     "ShopPolicy",
@@ -652,3 +653,43 @@ class SessionPolicy:
     def touch_every(self) -> timedelta:
         """How stale ``last_seen_at`` may get before ``authenticate`` writes it again."""
         return min(self.idle / 24, timedelta(hours=1))
+
+
+@attrs.frozen(kw_only=True)
+class RetentionPolicy:
+    """How long ``kit.privacy.purge_expired`` keeps accounts nobody completed (GDPR
+    Art. 5(1)(e), storage limitation); shop-wide, pass it to ``AccountKit``.
+
+    Sessions, login codes and one-time token records are purged once they can no longer
+    sign anybody in (the kit's :class:`SessionPolicy`, the codes' expiry, the longest token
+    age); that needs no setting.
+
+    Attributes:
+        guests: A GUEST account that no order names is removed this long after it was made
+            (default 30 days), unless it has live consent (the newsletter's reason to keep
+            it) or belongs to a customer.
+        unconfirmed: A registration that never confirmed its e-mail address, on a channel
+            with ``require_email_verification``, is removed this long after it was made
+            (default 7 days), unless an order names it or it belongs to a customer that
+            has other members.
+
+    Raises:
+        InvalidPolicy: A duration that is not positive or above 400 days.
+
+    Example:
+        >>> RetentionPolicy.strict().guests
+        datetime.timedelta(days=7)
+    """
+
+    guests: timedelta = attrs.field(default=timedelta(days=30), validator=_positive_duration)
+    unconfirmed: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_duration)
+
+    @classmethod
+    def strict(cls) -> RetentionPolicy:
+        """Keep little: guests without orders 7 days, unconfirmed registrations 1 day."""
+        return cls(guests=timedelta(days=7), unconfirmed=timedelta(days=1))
+
+    @classmethod
+    def lenient(cls) -> RetentionPolicy:
+        """For shops whose guests come back seasonally: 180 days and 30 days."""
+        return cls(guests=timedelta(days=180), unconfirmed=timedelta(days=30))

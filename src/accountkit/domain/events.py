@@ -153,6 +153,7 @@ class EventKind(enum.StrEnum):
     ORDER_PLACED = "order_placed"
     ORDER_STATUS_CHANGED = "order_status_changed"
     USER_ERASED = "user_erased"
+    USER_PURGED = "user_purged"
 
 
 @attrs.frozen(kw_only=True)

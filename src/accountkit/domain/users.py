@@ -27,12 +27,14 @@ class UserTier(enum.StrEnum):
 
 
 class UserStatus(enum.StrEnum):
-    """Whether a user may act: ``ACTIVE``, ``PENDING_APPROVAL`` (waits for the operator) or
-    ``DISABLED`` (switched off by the operator; can be enabled again)."""
+    """Whether a user may act: ``ACTIVE``, ``PENDING_APPROVAL`` (waits for the operator),
+    ``DISABLED`` (switched off by the operator; can be enabled again) or ``ERASED`` (a
+    tombstone left by ``kit.privacy.erase``: no personal data, never active again)."""
 
     ACTIVE = "active"
     PENDING_APPROVAL = "pending_approval"
     DISABLED = "disabled"
+    ERASED = "erased"
 
 
 def frozen_mapping(value: Mapping[str, str]) -> Mapping[str, str]:

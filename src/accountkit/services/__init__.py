@@ -8,7 +8,7 @@ from accountkit.services.auth import AuthService
 from accountkit.services.customers import CustomerService, StorefrontContext
 from accountkit.services.limits import AttemptLimiter, StoreLimiter
 from accountkit.services.orders import OrderService
-from accountkit.services.privacy import PrivacyService
+from accountkit.services.privacy import ErasureReport, PrivacyService, PurgeReport
 from accountkit.services.registration import GuestSource, Registration, RegistrationService
 from accountkit.services.reports import ReportService
 from accountkit.services.users import ImportedUser, UserService
@@ -21,11 +21,13 @@ __all__ = [
     "AuthService",
     "Browse",
     "CustomerService",
+    "ErasureReport",
     "GuestSource",
     "ImportedUser",
     "OrderService",
     "Page",
     "PrivacyService",
+    "PurgeReport",
     "Registration",
     "RegistrationService",
     "ReportService",

@@ -9,7 +9,7 @@ from typing import TypeVar
 import attrs
 
 from accountkit._clock import Clock
-from accountkit.domain import Actor, ActorKind, Event, EventKind, User
+from accountkit.domain import Actor, ActorKind, Event, EventKind, User, UserStatus
 from accountkit.domain._ids import new_id
 from accountkit.domain.permissions import Permission
 from accountkit.errors import (
@@ -20,10 +20,11 @@ from accountkit.errors import (
     InvalidValue,
     NotPermitted,
     UserDisabled,
+    UserErased,
     UserNotFound,
 )
 from accountkit.notify import Notifier
-from accountkit.policies import MembershipRule, SalesChannel, SessionPolicy
+from accountkit.policies import MembershipRule, RetentionPolicy, SalesChannel, SessionPolicy
 from accountkit.security.passwords import PasswordHasher, PasswordPolicy
 from accountkit.security.tokens import SessionCodec, TokenCodec
 from accountkit.services.limits import AttemptLimiter
@@ -59,6 +60,7 @@ class Context:
     shop_name: str | None = None
     custom_roles: Mapping[str, frozenset[Permission]] = attrs.field(factory=dict)
     allow_special_use_domains: bool = False
+    retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)
 
 
 class Service:
@@ -197,11 +199,23 @@ def require_active_self(actor: Actor, user: User) -> None:
         raise UserDisabled()
 
 
-def load_user(tx: Transaction, user_id: str, *, expected_version: int | None = None) -> User:
-    """Read a user or raise UserNotFound; check the caller's version when given."""
+def load_user(
+    tx: Transaction,
+    user_id: str,
+    *,
+    expected_version: int | None = None,
+    erased_ok: bool = False,
+) -> User:
+    """Read a user or raise UserNotFound; check the caller's version when given.
+
+    An erased user (a tombstone) raises UserErased, unless ``erased_ok``: nothing may act
+    on or for them, but reads that only look (``kit.users.get``, consent) see the tombstone.
+    """
     user = tx.users.get(user_id)
     if user is None:
         raise UserNotFound()
+    if user.status is UserStatus.ERASED and not erased_ok:
+        raise UserErased()
     if expected_version is not None and user.version != expected_version:
         raise ConcurrentUpdate()
     return user

@@ -9,7 +9,7 @@ from accountkit._clock import Clock, SystemClock, checked_clock
 from accountkit.domain.permissions import Permission, custom_role_name, permission_set
 from accountkit.errors import InvalidPolicy, InvalidValue
 from accountkit.notify import Notifier, Outbox
-from accountkit.policies import SalesChannel, SessionPolicy, ShopPolicy
+from accountkit.policies import RetentionPolicy, SalesChannel, SessionPolicy, ShopPolicy
 from accountkit.security.passwords import Argon2Hasher, PasswordHasher, PasswordPolicy
 from accountkit.security.tokens import SessionCodec, TokenCodec
 from accountkit.services._base import Context, Service
@@ -46,6 +46,8 @@ class AccountKit:
             ``PasswordPolicy()`` (at least 12 characters, not a common password, not the
             user's names, address or the shop's name).
         session_policy: How long sessions live; defaults to ``SessionPolicy()``.
+        retention: How long ``kit.privacy.purge_expired`` keeps guest accounts without
+            orders and unconfirmed registrations; defaults to ``RetentionPolicy()``.
         limiter: Counts failed sign-ins; defaults to ``StoreLimiter(store)`` (10 failures
             per account, 100 per client, in 15 minutes).
         shop_name: The shop's name, which passwords must not contain.
@@ -89,6 +91,7 @@ class AccountKit:
         password_hasher: PasswordHasher | None = None,
         password_policy: PasswordPolicy | None = None,
         session_policy: SessionPolicy | None = None,
+        retention: RetentionPolicy | None = None,
         limiter: AttemptLimiter | None = None,
         shop_name: str | None = None,
         roles: Mapping[str, Iterable[Permission | str]] | None = None,
@@ -166,6 +169,11 @@ class AccountKit:
                 "session_policy is a SessionPolicy, such as SessionPolicy.strict().",
                 field="session_policy",
             )
+        if retention is not None and not isinstance(retention, RetentionPolicy):
+            raise InvalidValue(
+                "retention is a RetentionPolicy, such as RetentionPolicy.strict().",
+                field="retention",
+            )
         if shop_name is not None and (not isinstance(shop_name, str) or not shop_name.strip()):
             raise InvalidValue("shop_name is the shop's name as text.", field="shop_name")
         self.notifier: Notifier = notifier or Outbox()
@@ -187,6 +195,7 @@ class AccountKit:
             shop_name=shop_name,
             custom_roles=_custom_roles(roles),
             allow_special_use_domains=allow_special_use_domains,
+            retention=retention or RetentionPolicy(),
         )
         service = Service(context)
         self.auth = AuthService(service)
@@ -194,8 +203,8 @@ class AccountKit:
         self.users = UserService(service)
         self.customers = CustomerService(service)
         self.reports = ReportService(service)
-        self.privacy = PrivacyService(service)
         self.orders = OrderService(service, self.registration)
+        self.privacy = PrivacyService(service, self.registration)
         self.access = AccessService(service)
 
     def close(self) -> None:

@@ -109,12 +109,12 @@ class UserService:
         )
 
     def get(self, user_id: str) -> User:
-        """Return the user.
+        """Return the user; an erased one as its tombstone (status ERASED, no personal data).
 
         Raises:
             UserNotFound: No user has this id.
         """
-        return self._s._read(lambda tx: load_user(tx, user_id))
+        return self._s._read(lambda tx: load_user(tx, user_id, erased_ok=True))
 
     def find_by_email(self, email: str) -> User | None:
         """Return the user with this e-mail address (any case), or ``None``.

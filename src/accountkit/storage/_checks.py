@@ -169,6 +169,28 @@ _REFERENCE_LENGTH = 64
 """``users.id`` and ``customers.id``: a longer id names no row."""
 
 
+def check_limit(limit: object) -> int:
+    """Return ``limit`` if it is an int of at least 1 (a page or batch size)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidValue("limit is a whole number of at least 1.", field="limit")
+    return limit
+
+
+def check_after(after: object) -> None:
+    """Refuse a keyset position that no store could hold (not text, a NUL, a lone
+    surrogate)."""
+    if after is None:
+        return
+    if type(after) is not str or "\x00" in after or not searchable(after):
+        raise InvalidValue("after is a user id from the previous page.", field="after")
+
+
+def check_times(**times: object) -> None:
+    """Refuse any of ``times`` that is not an aware datetime (``field`` names it)."""
+    for field, value in times.items():
+        _check_time(value, field)
+
+
 def _check_time(value: object, field: str) -> None:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidValue(f"{field} is a timezone-aware datetime.", field=field)

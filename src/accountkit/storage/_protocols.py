@@ -720,6 +720,52 @@ class OrderRepository(OrderReports, Protocol):
         ...
 
 
+class SigninPurge(NamedTuple):
+    """What :meth:`PrivacyRepository.purge_signin` deleted, per kind of row."""
+
+    sessions: int
+    login_codes: int
+    tokens: int
+
+
+class PrivacyRepository(Protocol):
+    """The writes of erasure and retention (GDPR Art. 17 and 5(1)(e), issue 14) that no
+    other repository offers."""
+
+    def redact_events(self, user_id: str, customer_ids: Iterable[str], keep: frozenset[str]) -> int:
+        """Keep in the data of every event filed under ``user_id``, or under one of
+        ``customer_ids``, only the keys in ``keep``; return how many events changed.
+
+        Time, kind, actor, order and ids stay: the history keeps its shape."""
+        ...
+
+    def end_signin(self, user_id: str) -> int:
+        """Delete every session, login code, issued token and used-token record of
+        ``user_id``; return how many rows went."""
+        ...
+
+    def purge_signin(
+        self,
+        *,
+        now: datetime,
+        seen_before: datetime,
+        created_before: datetime,
+        tokens_before: datetime,
+    ) -> SigninPurge:
+        """Delete what can no longer sign anybody in: sessions last seen before
+        ``seen_before`` or made before ``created_before``, login codes that expired at or
+        before ``now``, and issued and used token records from before ``tokens_before``."""
+        ...
+
+    def users_without_orders(
+        self, *, tier: UserTier, created_before: datetime, after: str | None, limit: int
+    ) -> Sequence[str]:
+        """The ids of users of ``tier`` made before ``created_before`` that no order names,
+        in id order (code point order), only ids above ``after`` when given, at most
+        ``limit``: keyset pages of candidates for retention."""
+        ...
+
+
 class Transaction(Protocol):
     """A unit of work: repositories whose changes commit together."""
 
@@ -783,6 +829,11 @@ class Transaction(Protocol):
         """The failed sign-in counters."""
         ...
 
+    @property
+    def privacy(self) -> PrivacyRepository:
+        """Erasure and retention (issue 14)."""
+        ...
+
 
 class Store(Protocol):
     """Where accountkit keeps its data. :class:`MemoryStore` and :class:`SqlStore` are two."""
@@ -804,6 +855,23 @@ class Store(Protocol):
             StoreClosed: The store was closed.
             ReadOnlyUnit: See ``readonly``.
             StorageError: The store could not commit; nothing was written.
+        """
+        ...
+
+    def vacuum(self, *, full: bool = False) -> None:
+        """Make erased data unreadable in the database's files (GDPR Art. 17, 32).
+
+        SQLite: every connection runs with ``secure_delete``, so erased values are zeroed
+        in the pages that held them; this checkpoints the write-ahead log into the file and
+        truncates it (``wal_checkpoint(TRUNCATE)``), and with ``full`` rebuilds the file
+        (``VACUUM``). PostgreSQL: ``VACUUM`` (``VACUUM FULL`` with ``full``) of accountkit's
+        tables: plain VACUUM marks the dead row versions reusable, FULL rewrites the
+        tables' files without them (it locks each table meanwhile). MemoryStore: nothing
+        to do. Not inside a unit of work.
+
+        Raises:
+            StoreClosed: The store was closed.
+            StorageError: A unit of work is open on this thread, or the database refused.
         """
         ...
 

@@ -68,6 +68,12 @@ class _Journal:
         items.append(item)
         self.undo.append(lambda: items.__delitem__(-1))
 
+    def set_item(self, items: list[V], index: int, item: V) -> None:
+        self._check()
+        old = items[index]
+        items[index] = item
+        self.undo.append(lambda: items.__setitem__(index, old))
+
     def rollback(self, to: int = 0) -> None:
         """Undo the writes made after the log had ``to`` entries."""
         while len(self.undo) > to:

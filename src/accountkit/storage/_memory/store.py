@@ -6,13 +6,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from accountkit.errors import ReadOnlyUnit, StoreClosed
+from accountkit.errors import ReadOnlyUnit, StorageError, StoreClosed
 from accountkit.storage._memory.customers import _Groups, _Memberships, _Sequences
 from accountkit.storage._memory.history import _Consents
+from accountkit.storage._memory.privacy import _Privacy
 from accountkit.storage._memory.reports import _ReportCustomers, _ReportEvents, _ReportOrders
 from accountkit.storage._memory.signin import _Attempts, _LoginCodes, _Sessions, _Tokens
 from accountkit.storage._memory.state import _Data, _Journal
 from accountkit.storage._memory.users import _Users
+
+_VACUUM_IN_UNIT = "vacuum() runs outside units of work; call it after the unit ended."
 
 
 class _MemoryTransaction:
@@ -31,6 +34,7 @@ class _MemoryTransaction:
         self.sessions = _Sessions(data, journal)
         self.login_codes = _LoginCodes(data, journal)
         self.attempts = _Attempts(data, journal)
+        self.privacy = _Privacy(data, journal)
 
 
 class MemoryStore:
@@ -93,6 +97,20 @@ class MemoryStore:
                 raise
             finally:
                 self._active = None
+
+    def vacuum(self, *, full: bool = False) -> None:
+        """Nothing to do in memory: erased values are gone with the records that held them.
+        See :meth:`accountkit.storage.Store.vacuum`.
+
+        Raises:
+            StoreClosed: The store was closed.
+            StorageError: A unit of work is open.
+        """
+        with self._lock:
+            if self._closed:
+                raise StoreClosed()
+            if self._active is not None:
+                raise StorageError(_VACUUM_IN_UNIT)
 
     def close(self) -> None:
         """Drop the data; afterwards every unit of work raises :class:`StoreClosed`."""

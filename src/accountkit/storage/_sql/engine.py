@@ -198,6 +198,9 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
+            # Erased values are overwritten with zeros where they stood, not just unlinked
+            # (GDPR Art. 17; docs/privacy.md). The raw read connections only read.
+            cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if not in_memory:
                 _switch_to_wal(cursor, busy_timeout)

@@ -42,6 +42,13 @@ class _Executor:
         self._root = self if root is None else root
         self.reached = False
         """Whether a statement of this unit has reached the database."""
+        self.scrub = False
+        """Whether the unit erased personal data: SQLite then checkpoints its log after the
+        commit (``SqlStore.transaction``)."""
+
+    def erased(self) -> None:
+        """Note that this unit erased personal data (kept on the outermost unit)."""
+        self._root.scrub = True
 
     def _execute(self, name: str, params: Any) -> sa.CursorResult[Any]:
         if self.readonly and name not in self._q.read_set:
@@ -116,6 +123,9 @@ class _RawExecutor:
         return None if row is None else row[0]
 
     def run(self, name: str, params: dict[str, Any] | list[dict[str, Any]]) -> int:
+        raise ReadOnlyUnit()
+
+    def erased(self) -> None:
         raise ReadOnlyUnit()
 
 

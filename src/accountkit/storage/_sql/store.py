@@ -26,7 +26,16 @@ from accountkit.errors import (
 )
 from accountkit.storage import _migrate
 from accountkit.storage._schema import HEAD_REVISION, build_tables
-from accountkit.storage._sql import customers, engine, history, orders, reports, signin, users
+from accountkit.storage._sql import (
+    customers,
+    engine,
+    history,
+    orders,
+    privacy,
+    reports,
+    signin,
+    users,
+)
 from accountkit.storage._sql.customers import _Groups, _Memberships, _Sequences
 from accountkit.storage._sql.engine import (
     _BEGIN_KEY,
@@ -47,7 +56,8 @@ from accountkit.storage._sql.users import _Users
 
 # Every aggregate's reads and statement builder, in build order.
 _AGGREGATES = tuple(
-    (module.READS, module.build) for module in (users, customers, history, signin, orders, reports)
+    (module.READS, module.build)
+    for module in (users, customers, history, signin, orders, reports, privacy)
 )
 
 
@@ -84,6 +94,7 @@ class SqlTransaction:
         self.sessions = _Sessions(x, store)
         self.login_codes = _LoginCodes(x, store)
         self.attempts = _Attempts(x, store)
+        self.privacy = privacy._Privacy(x, store)
 
 
 _RAW_IDLE = 8
@@ -319,6 +330,8 @@ class SqlStore:
                 finally:
                     self._tx_local.tx = None
                 root.commit()
+                if executor.scrub and self._raw_reader is not None:
+                    _checkpoint(conn)
             finally:
                 with contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error):
                     conn.close()
@@ -416,11 +429,56 @@ class SqlStore:
             return
         self._closed = True
         self._drain_raw()
+        if self._raw_reader is not None:
+            # What the log still holds of erased rows goes with it (docs/privacy.md).
+            with (
+                contextlib.suppress(sa.exc.SQLAlchemyError, sqlite3.Error),
+                self._engine.connect() as conn,
+            ):
+                _checkpoint(conn)
         if self._owns_engine:
             self._engine.dispose()
 
+    def vacuum(self, *, full: bool = False) -> None:
+        """Make erased data unreadable in the database's files; see
+        :meth:`accountkit.storage.Store.vacuum`.
+
+        SQLite file: ``PRAGMA wal_checkpoint(TRUNCATE)``, and ``VACUUM`` with ``full``.
+        PostgreSQL: ``VACUUM`` (``VACUUM FULL`` with ``full``) of each accountkit table.
+
+        Raises:
+            StoreClosed: The store was closed.
+            StorageError: A unit of work is open on this thread, or the database refused.
+        """
+        self._check_usable()
+        if getattr(self._tx_local, "tx", None) is not None:
+            raise StorageError(_VACUUM_IN_UNIT)
+        with self._lock, _translating(), self._engine.connect() as conn:
+            if self.dialect == "sqlite":
+                if full:
+                    conn.connection.dbapi_connection.execute("VACUUM")  # type: ignore[union-attr]
+                _checkpoint(conn)
+                return
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            verb = "VACUUM FULL" if full else "VACUUM"
+            preparer = self._engine.dialect.identifier_preparer
+            for field in attrs.fields(type(self.tables)):
+                table = getattr(self.tables, field.name)
+                conn.exec_driver_sql(f"{verb} {preparer.format_table(table)}")
+
     def __repr__(self) -> str:
         return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+
+_VACUUM_IN_UNIT = "vacuum() runs outside units of work; call it after the unit ended."
+
+
+def _checkpoint(conn: sa.Connection) -> None:
+    """Copy SQLite's write-ahead log into the database file and truncate the log to zero
+    bytes, so no old page image (an erased row's) stays readable in it. Best effort while
+    other connections read: what they still need stays until the next checkpoint."""
+    # On the driver connection: a SQLAlchemy execute would open a transaction (BEGIN) first.
+    conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # type: ignore[union-attr]
 
 
 def _refuse_aborted(conn: sa.Connection) -> None:
