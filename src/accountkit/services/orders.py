@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import attrs
 
-from accountkit.domain import Actor, EventKind, User
+from accountkit.domain import Actor, EventKind, User, UserStatus
 from accountkit.domain._enums import as_enum
 from accountkit.domain.addresses import Address, validate_address
 from accountkit.domain.money import check_amount, check_currency
@@ -28,6 +28,7 @@ from accountkit.errors import (
     NotPermitted,
     OrderNotFound,
     UserDisabled,
+    UserErased,
     UserNotFound,
 )
 from accountkit.policies import GuestCheckout, SalesChannel
@@ -182,6 +183,7 @@ class OrderService:
             UnknownCurrency, InvalidAmount: The currency or the total.
             ChannelNotFound: No such channel.
             UserNotFound, UserDisabled: The signed-in user is unknown or not active.
+            UserErased: The signed-in user was erased.
             CustomerNotFound, NotAMember: ``customer_id`` is unknown, or not the user's.
             NotPermitted: A user records an order of someone else.
             OrderNumberTaken: The id or the number is recorded already.
@@ -278,6 +280,8 @@ class OrderService:
         user = tx.users.get(user_id)
         if user is None:
             raise UserNotFound()
+        if user.status is UserStatus.ERASED:
+            raise UserErased()
         if not user.is_active:
             raise UserDisabled()
         return user

@@ -28,7 +28,7 @@ from accountkit.domain._ids import new_id
 from accountkit.domain.consents import check_consent_text
 from accountkit.domain.orders import ERASED, GuestContact, Order
 from accountkit.domain.validation import lookup_key
-from accountkit.errors import AlreadyErased, InvalidEmail, InvalidValue, UserNotFound
+from accountkit.errors import AlreadyErased, InvalidEmail, InvalidValue, UserErased, UserNotFound
 from accountkit.reports.export import ExportedSession, PersonalData
 from accountkit.security.tokens import MAX_CARD_AGE
 from accountkit.serialization import make_converter
@@ -118,6 +118,8 @@ def _lock_user(tx: Transaction, user_id: str) -> User:
     user = tx.users.lock(user_id)
     if user is None:
         raise UserNotFound()
+    if user.status is UserStatus.ERASED:
+        raise UserErased()
     return user
 
 

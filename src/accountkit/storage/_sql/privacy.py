@@ -63,9 +63,13 @@ def build(q: Any, t: Tables, dialect: str) -> None:
         .where(
             u.c.tier == sa.cast(bindparam("tier"), sa.String),
             u.c.created_at < before,
+            sa.or_(
+                sa.cast(bindparam("after"), sa.String).is_(None),
+                u.c.id > sa.cast(bindparam("after"), sa.String),
+            ),
             ~sa.exists().where(o.c.user_id == u.c.id),
         )
-        .order_by(u.c.created_at, u.c.id)
+        .order_by(u.c.id)
         .limit(bindparam("n"))
         .offset(bindparam("skip"))
     )
