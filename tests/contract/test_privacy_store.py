@@ -23,7 +23,8 @@ from tests.contract.factories import (
     uid,
 )
 
-KEEP = frozenset({"from", "tier"})
+KEEP = {EventKind.NOTE_CHANGED: frozenset({"from", "tier"})}
+NOTHING: dict[EventKind, frozenset[str]] = {}
 
 
 def _session(user_id: str, *, created: float, seen: float) -> Session:
@@ -98,7 +99,7 @@ def test_redact_events_counts_an_event_of_user_and_customer_once(store: Store) -
     event = make_event(user_id=user.id, customer_id=customer.id)
     with store.transaction() as tx:
         tx.events.append(event)
-        assert tx.privacy.redact_events(user.id, [customer.id], frozenset()) == 1
+        assert tx.privacy.redact_events(user.id, [customer.id], NOTHING) == 1
         assert dict(tx.events.for_customer(customer.id)[0].data) == {}
 
 
@@ -108,7 +109,7 @@ def test_redaction_rolls_back_with_its_unit(store: Store) -> None:
     event = make_event(user_id=user.id)
     in_tx(store, lambda tx: tx.events.append(event))
     with pytest.raises(Boom):
-        run_then_fail(store, lambda tx: tx.privacy.redact_events(user.id, [], frozenset()))
+        run_then_fail(store, lambda tx: tx.privacy.redact_events(user.id, [], NOTHING))
     assert in_tx(store, lambda tx: dict(tx.events.for_user(user.id)[0].data)) == dict(event.data)
 
 
@@ -224,7 +225,7 @@ def test_privacy_writes_refused_in_read_only_units(store: Store) -> None:
         with pytest.raises(ReadOnlyUnit):
             tx.privacy.end_signin(user.id)
         with pytest.raises(ReadOnlyUnit):
-            tx.privacy.redact_events(user.id, [], frozenset())
+            tx.privacy.redact_events(user.id, [], NOTHING)
         with pytest.raises(ReadOnlyUnit):
             tx.privacy.purge_signin(
                 now=at(0), seen_before=at(0), created_before=at(0), tokens_before=at(0)

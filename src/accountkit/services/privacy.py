@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NEVER_GRANTED_WORDING",
+    "SAFE_EVENT_DATA",
     "SAFE_EVENT_KEYS",
     "ErasureReport",
     "PrivacyService",
@@ -64,7 +66,19 @@ SAFE_EVENT_KEYS: frozenset[str] = frozenset(
 )  # fmt: skip
 """The keys of history data that erasure keeps: each holds a code, an id, a count or the
 names of changed fields, never a value of the person (an allow-list, so a key added later
-is dropped until someone decides it is safe)."""
+is dropped until someone decides it is safe). :data:`SAFE_EVENT_DATA` narrows it per kind."""
+
+SAFE_EVENT_DATA: Mapping[EventKind, frozenset[str]] = MappingProxyType(
+    {
+        kind: SAFE_EVENT_KEYS - {"from", "to"}
+        if kind is EventKind.NOTE_CHANGED
+        else SAFE_EVENT_KEYS
+        for kind in EventKind
+    }
+)
+"""What erasure keeps of each kind's history data: :data:`SAFE_EVENT_KEYS`, except that a
+NOTE_CHANGED entry loses its ``from`` and ``to`` (the internal note is free text and may
+name the person)."""
 
 _PURGE_BATCH = 500
 """Candidates per unit of work in purge_expired."""
@@ -448,9 +462,10 @@ class PrivacyService:
         addresses and note cleared. Orders stay, with amounts, dates, numbers, status and
         the addresses' country: names, e-mail and address lines become ``"erased"`` and
         ``Order.erased`` is set. History entries keep time, kind and actor, their data only
-        the keys of :data:`SAFE_EVENT_KEYS`; a USER_ERASED entry records the erasure (with
-        counts). Sessions, login codes, token records and the failed sign-in count end.
-        The consent log stays: it holds no personal data and proves what was agreed.
+        the keys :data:`SAFE_EVENT_DATA` allows for their kind; a USER_ERASED entry records
+        the erasure (with counts). Sessions, login codes, token records and the failed
+        sign-in count end. The consent log stays: it holds no personal data and proves what
+        was agreed.
 
         On a SQLite file the log is checkpointed after the unit, and every erased value is
         overwritten in the file (``secure_delete``); on PostgreSQL the old row versions
@@ -493,7 +508,7 @@ class PrivacyService:
                 tx.orders.update(self._erased_order(order, now))
                 orders += 1
                 addresses += (order.billing is not None) + (order.shipping is not None)
-            events = tx.privacy.redact_events(user_id, blanked, SAFE_EVENT_KEYS)
+            events = tx.privacy.redact_events(user_id, blanked, SAFE_EVENT_DATA)
             signin = tx.privacy.end_signin(user_id)
             account = self._attempt_key(user)
             if account is not None:
@@ -613,7 +628,7 @@ class PrivacyService:
         if any((n := _newest(tx, user.id, p)) is not None and n.granted for p in purposes):
             return False
         tx.users.remove(user.id)
-        tx.privacy.redact_events(user.id, [], SAFE_EVENT_KEYS)
+        tx.privacy.redact_events(user.id, [], SAFE_EVENT_DATA)
         self._s._record(tx, EventKind.USER_PURGED, Actor.system(), user_id=user.id,
                         data={"tier": user.tier.value}, new_user=True)  # fmt: skip
         return True
@@ -630,7 +645,7 @@ class PrivacyService:
         tx.users.remove(user.id)
         for customer in made:
             tx.customers.remove(customer.id)
-        tx.privacy.redact_events(user.id, [c.id for c in made], SAFE_EVENT_KEYS)
+        tx.privacy.redact_events(user.id, [c.id for c in made], SAFE_EVENT_DATA)
         self._s._record(tx, EventKind.USER_PURGED, Actor.system(), user_id=user.id,
                         data={"tier": user.tier.value}, new_user=True)  # fmt: skip
         return True

@@ -27,7 +27,7 @@ Rules every store keeps, whatever its engine:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,6 +41,7 @@ from accountkit.domain import (
     CustomerGroup,
     CustomerKind,
     Event,
+    EventKind,
     IssuedToken,
     LoginCode,
     Membership,
@@ -732,9 +733,12 @@ class PrivacyRepository(Protocol):
     """The writes of erasure and retention (GDPR Art. 17 and 5(1)(e), issue 14) that no
     other repository offers."""
 
-    def redact_events(self, user_id: str, customer_ids: Iterable[str], keep: frozenset[str]) -> int:
+    def redact_events(
+        self, user_id: str, customer_ids: Iterable[str], keep: Mapping[EventKind, frozenset[str]]
+    ) -> int:
         """Keep in the data of every event filed under ``user_id``, or under one of
-        ``customer_ids``, only the keys in ``keep``; return how many events changed.
+        ``customer_ids``, only the keys ``keep`` names for the event's kind (none for a kind
+        it does not name); return how many events changed.
 
         Time, kind, actor, order and ids stay: the history keeps its shape."""
         ...

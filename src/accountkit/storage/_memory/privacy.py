@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
 
-from accountkit.domain import UserTier
+from accountkit.domain import EventKind, UserTier
 from accountkit.domain.users import frozen_mapping
 from accountkit.errors import InvalidValue
 from accountkit.storage._checks import check_after, check_limit, check_times
@@ -29,14 +29,17 @@ class _Privacy:
                 self._j.set_item(items, i, new)
                 return
 
-    def redact_events(self, user_id: str, customer_ids: Iterable[str], keep: frozenset[str]) -> int:
+    def redact_events(
+        self, user_id: str, customer_ids: Iterable[str], keep: Mapping[EventKind, frozenset[str]]
+    ) -> int:
         self._j._check()
         customers = set(customer_ids)
         changed = 0
         for event in list(self._d.events):
             if event.user_id != user_id and event.customer_id not in customers:
                 continue
-            data = {k: v for k, v in event.data.items() if k in keep}
+            allowed = keep.get(event.kind, frozenset())
+            data = {k: v for k, v in event.data.items() if k in allowed}
             if len(data) == len(event.data):
                 continue
             redacted = attrs.evolve(event, data=frozen_mapping(data))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import bindparam
 
-from accountkit.domain import UserTier
+from accountkit.domain import EventKind, UserTier
 from accountkit.errors import InvalidValue
 from accountkit.storage._checks import check_after, check_limit, check_times
 from accountkit.storage._protocols import SigninPurge
@@ -30,8 +30,12 @@ def build(q: Any, t: Tables, dialect: str) -> None:
     """Build this aggregate's statements onto ``q`` (a ``statements._Statements``)."""
     e, se, lc = t.events, t.sessions, t.login_codes
     it, k, u, o = t.issued_tokens, t.used_tokens, t.users, t.orders
-    q.event_data_of_user = sa.select(e.c.id, e.c.data).where(e.c.user_id == bindparam("u"))
-    q.event_data_of_customer = sa.select(e.c.id, e.c.data).where(e.c.customer_id == bindparam("c"))
+    q.event_data_of_user = sa.select(e.c.id, e.c.kind, e.c.data).where(
+        e.c.user_id == bindparam("u")
+    )
+    q.event_data_of_customer = sa.select(e.c.id, e.c.kind, e.c.data).where(
+        e.c.customer_id == bindparam("c")
+    )
     q.event_set_data = (
         sa.update(e).where(e.c.id == bindparam("b_id")).values(data=bindparam("data"))
     )
@@ -77,15 +81,20 @@ def build(q: Any, t: Tables, dialect: str) -> None:
 
 class _Privacy(_Repo):
     def _redact(
-        self, name: str, params: dict[str, Any], keep: frozenset[str], seen: set[str]
+        self,
+        name: str,
+        params: dict[str, Any],
+        keep: Mapping[EventKind, frozenset[str]],
+        seen: set[str],
     ) -> int:
         changes = []
-        for event_id, text in self._x.all(name, params):
+        for event_id, kind, text in self._x.all(name, params):
             if event_id in seen:
                 continue
             seen.add(event_id)
             data = json.loads(text)
-            kept = {key: value for key, value in data.items() if key in keep}
+            allowed = keep.get(EventKind(kind), frozenset())
+            kept = {key: value for key, value in data.items() if key in allowed}
             if len(kept) != len(data):
                 text = json.dumps(kept, sort_keys=True, ensure_ascii=False)
                 changes.append({"b_id": event_id, "data": text})
@@ -93,7 +102,9 @@ class _Privacy(_Repo):
             self._x.run("event_set_data", changes)
         return len(changes)
 
-    def redact_events(self, user_id: str, customer_ids: Iterable[str], keep: frozenset[str]) -> int:
+    def redact_events(
+        self, user_id: str, customer_ids: Iterable[str], keep: Mapping[EventKind, frozenset[str]]
+    ) -> int:
         self._writing()
         self._x.erased()
         seen: set[str] = set()
