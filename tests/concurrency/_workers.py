@@ -333,8 +333,14 @@ def _record_order(kit: AccountKit, index: int, arg: str) -> str:
     return order.id
 
 
+def _erase(kit: AccountKit, index: int, arg: str) -> str:
+    """``user``: the operator erases the user. How many orders it replaced."""
+    return str(kit.privacy.erase(Actor.operator("op"), arg).orders)
+
+
 ACTIONS: dict[str, tuple[Callable[[AccountKit, int, str], str], Callable[[], ShopPolicy]]] = {
     "record_order": (_record_order, ShopPolicy.b2c_open),
+    "erase": (_erase, ShopPolicy.b2c_open),
     "add_user": (_add_user, ShopPolicy.b2c_open),
     "attempt_failure": (_attempt_failure, ShopPolicy.b2c_open),
     "code_failure": (_code_failure, ShopPolicy.b2c_open),

@@ -1,7 +1,7 @@
 """Races of orders between processes (issue 14): of four processes recording one order
 number exactly one wins, and orders of one customer recorded at once leave the customer's
-last order time at the latest of them. Four processes each, on a SQLite file and on
-PostgreSQL."""
+last order time at the latest of them; an erasure racing orders of its user leaves no order
+with the person's data. Four processes each, on a SQLite file and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -80,3 +80,27 @@ def test_orders_of_one_customer_at_once_keep_the_latest_time(database: Database)
     assert _last_order_at(database, customer_id) == latest
     with database.store.transaction(readonly=True) as tx:
         assert len(tx.orders.for_user(user_id)) == WORKERS * ROUNDS
+
+
+def test_erasure_racing_orders_leaves_no_unerased_order(database: Database) -> None:
+    """Three processes record orders of a user while a fourth erases the user, a new user
+    each round: every order either was recorded before the erasure (and is erased with it)
+    or was refused with UserErased; none of the user's orders keeps its addresses."""
+    members = [_member(database)[0] for _ in range(ROUNDS)]
+    run = uuid.uuid4().hex[:8]
+    jobs = [
+        Job(tuple(f"{user} {run}-{i}-{r} 0" for r, user in enumerate(members)))
+        for i in range(WORKERS - 1)
+    ] + [Job(tuple(members), action="erase")]
+
+    results = run_workers("record_order", database.target, jobs)
+
+    for user_id, outcomes in zip(members, rounds(results), strict=True):
+        *orders, erasure = outcomes
+        assert erasure.kind == "ok", outcomes
+        assert {o.kind for o in orders} <= {"ok", "UserErased"}, outcomes
+        with database.store.transaction(readonly=True) as tx:
+            stored = tx.orders.for_user(user_id)
+        assert len(stored) == sum(o.kind == "ok" for o in orders)
+        assert int(erasure.detail) == len(stored)
+        assert all(order.erased for order in stored)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, timedelta, timezone
 from decimal import Decimal
@@ -1611,6 +1612,27 @@ class DifferentialMachine(RuleBasedStateMachine):
             ]
 
         self._each("orders of a number", orders_of_number)
+
+    # --- privacy: export, erasure, retention (issue 14) -------------------------------------
+
+    @rule(user=users | HOSTILE_IDS, by_self=st.booleans())
+    def export(self, user: str, by_self: bool) -> None:
+        """Every store exports the same data (as parsed JSON), or refuses alike."""
+        self._each(
+            "export", lambda kit: json.loads(kit.privacy.export(_actor(user, by_self), user))
+        )
+
+    @rule(user=users | HOSTILE_IDS, by_self=st.booleans())
+    def erase(self, user: str, by_self: bool) -> None:
+        """Erasure changes the same records on every store (or is refused alike: unknown,
+        another user, erased before)."""
+        self._each("erase", lambda kit: kit.privacy.erase(_actor(user, by_self), user))
+
+    @rule(days=st.sampled_from([0, 2, 8, 31, 400]))
+    def purge_expired(self, days: int) -> None:
+        """Retention removes the same accounts and sign-in records on every store."""
+        when = self.clock.base.now() + timedelta(days=days)
+        self._each("purge_expired", lambda kit: kit.privacy.purge_expired(when))
 
     # --- everything at once -----------------------------------------------------------------
 

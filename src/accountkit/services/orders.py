@@ -277,7 +277,10 @@ class OrderService:
         return self._s._write(work)
 
     def _buyer(self, tx: Transaction, user_id: str) -> User:
-        user = tx.users.get(user_id)
+        # Locked: an erasure of the buyer running at the same time either sees this order
+        # (and replaces its addresses) or finishes first, and this unit then reads the
+        # tombstone; never an order with personal data for an erased user.
+        user = tx.users.lock(user_id)
         if user is None:
             raise UserNotFound()
         if user.status is UserStatus.ERASED:
