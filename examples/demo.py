@@ -10,6 +10,7 @@ kit has one membership rule for all its channels, so the two rules need two kits
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -273,6 +274,20 @@ def consumer_shop(clock: FrozenClock) -> None:
 
         heading(f"History of {family.name}")
         show_history(kit, kit.reports.history(family.id).items)
+
+        heading("A person's data: export and erasure (GDPR)")
+        grace = kit.users.find_by_email("grace.hopper@example.com")
+        assert grace is not None
+        export = json.loads(kit.privacy.export(operator, grace.id))
+        say(f"Grace asks what the shop keeps: {', '.join(sorted(export))}")
+        report = kit.privacy.erase(operator, grace.id)
+        say(
+            f"she asks to be forgotten: {report.orders} order kept for accounting with her "
+            f"name and e-mail replaced; she is now {kit.users.get(grace.id).status}"
+        )
+        order = kit.orders.get("web-1004")
+        assert order.guest is not None
+        say(f"order {order.number}: {order.total} {order.currency}, buyer {order.guest.email}")
     finally:
         kit.close()
 
