@@ -183,3 +183,46 @@ def test_reports_benchmark_runs_on_postgres() -> None:
     if POSTGRES_URL is None:
         pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
     _assert_reports_table(_run(REPORTS_SCRIPT, *REPORTS_TINY, "--url", POSTGRES_URL), "raw psycopg")
+
+
+PRIVACY_SCRIPT = ROOT / "benchmarks" / "bench_privacy.py"
+PRIVACY_ROWS = (
+    "| kit.privacy.export, 10 orders ",
+    "| kit.privacy.erase, 10 orders ",
+)
+PRIVACY_TINY = ["--scale", "0.01", "--rounds", "1", "--people", "2", "--orders", "10"]
+
+
+def _assert_privacy_table(out: str, raw: str) -> None:
+    assert "accountkit privacy benchmark: 1,000 users" in out
+    header = next(line for line in out.splitlines() if line.startswith("| measure"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == [
+        "measure",
+        "accountkit",
+        raw,
+        "ratio",
+        "target",
+        "met",
+    ]
+    rows = [line for line in out.splitlines() if line.startswith("| ")][1:]
+    for prefix in PRIVACY_ROWS:
+        assert any(row.startswith(prefix) for row in rows), (prefix, out)
+    assert len(rows) == 2, out
+    met = [row.rstrip(" |").rsplit("|", 1)[1].strip() for row in rows]
+    assert all(cell in ("yes", "no") for cell in met), out
+    assert "erasure changed 10 orders, 20 addresses, 1 membership, 1 customer" in out
+
+
+def test_privacy_benchmark_runs_on_sqlite(tmp_path: Path) -> None:
+    """bench_privacy.py at --scale 0.01 on SQLite exits 0 and prints every table row."""
+    _assert_privacy_table(
+        _run(PRIVACY_SCRIPT, *PRIVACY_TINY, "--dir", str(tmp_path)), "raw sqlite3"
+    )
+
+
+@pytest.mark.postgres
+def test_privacy_benchmark_runs_on_postgres() -> None:
+    """bench_privacy.py at --scale 0.01 on PostgreSQL exits 0 and prints every table row."""
+    if POSTGRES_URL is None:
+        pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL benchmark run skipped")
+    _assert_privacy_table(_run(PRIVACY_SCRIPT, *PRIVACY_TINY, "--url", POSTGRES_URL), "raw psycopg")

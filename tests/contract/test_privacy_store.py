@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from accountkit.domain import EventKind, LoginCode, Session, SignInMethod, UserTier
+from accountkit.domain.orders import ERASED_GUEST, erased_address
 from accountkit.errors import InvalidValue, ReadOnlyUnit, StorageError
 from accountkit.storage import SigninPurge, Store, Transaction
 from tests.contract.factories import (
@@ -18,6 +19,7 @@ from tests.contract.factories import (
     at,
     in_tx,
     make_event,
+    make_order,
     make_signed_in_order,
     run_then_fail,
     uid,
@@ -261,3 +263,32 @@ def test_a_week_old_session_is_purged_with_a_one_day_idle_limit(store: Store) ->
             tokens_before=now - timedelta(days=365),
         )
     assert purged.sessions == 1
+
+
+def test_erase_orders_replaces_the_users_orders_in_place(store: Store) -> None:
+    """The user's orders lose guest contact and address lines (country kept, same rows),
+    are flagged erased with a new version; amounts stay; others' orders are untouched; a
+    second call changes nothing."""
+    user, other = add_user(store), add_user(store)
+    guest_order = make_order(user_id=user.id)
+    signed_in = make_signed_in_order(user.id, None, shipping=None)
+    theirs = make_signed_in_order(other.id, None)
+    with store.transaction() as tx:
+        for order in (guest_order, signed_in, theirs):
+            tx.orders.add(order)
+        assert tx.privacy.erase_orders(user.id, at=at(99)) == (2, 3)
+    with store.transaction() as tx:
+        first, second = tx.orders.get(guest_order.id), tx.orders.get(signed_in.id)
+        assert first is not None and second is not None
+        assert first.guest == ERASED_GUEST
+        assert first.billing == erased_address("DE")
+        assert first.shipping == erased_address("DE")
+        assert second.guest is None
+        assert second.shipping is None
+        assert (first.erased, first.version, first.updated_at) == (True, 1, at(99))
+        assert (first.total, first.number) == (guest_order.total, guest_order.number)
+        assert tx.orders.get(theirs.id) == theirs
+        assert list(tx.orders.addresses_for_user(user.id)) == [erased_address("DE")] * 3
+        assert tx.privacy.erase_orders(user.id, at=at(100)) == (0, 0)
+    with store.transaction(readonly=True) as tx, pytest.raises(ReadOnlyUnit):
+        tx.privacy.erase_orders(user.id, at=at(101))

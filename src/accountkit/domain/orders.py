@@ -18,17 +18,25 @@ from accountkit.domain.addresses import Address
 
 __all__ = [
     "ERASED",
+    "ERASED_GUEST",
     "MAX_SORT_KEY_LENGTH",
     "AddressRole",
     "GuestContact",
     "Order",
     "OrderStatus",
+    "erased_address",
     "sort_key",
 ]
 
 ERASED = "erased"
 """What replaces a name, e-mail address or address line of an erased person on the records
 that stay for accounting (orders)."""
+
+
+def erased_address(country: str) -> Address:
+    """An erased person's address on an order: every line :data:`ERASED`, the country kept
+    (for tax reports)."""
+    return Address(name=ERASED, street=ERASED, postal_code=ERASED, city=ERASED, country=country)
 
 
 MAX_SORT_KEY_LENGTH = 200
@@ -73,6 +81,10 @@ class GuestContact:
     email: str = attrs.field(repr=False)
     given_name: str = attrs.field(repr=False)
     family_name: str = attrs.field(repr=False)
+
+
+ERASED_GUEST = GuestContact(email=ERASED, given_name=ERASED, family_name=ERASED)
+"""The guest contact of an erased person's order."""
 
 
 @attrs.frozen(kw_only=True)

@@ -3,6 +3,7 @@ data, its erasure, and retention."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -11,10 +12,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
+import cattrs
 
 from accountkit.domain import (
     Actor,
-    Address,
     Consent,
     ContactPurpose,
     Customer,
@@ -27,7 +28,7 @@ from accountkit.domain import (
 from accountkit.domain._enums import as_enum
 from accountkit.domain._ids import new_id
 from accountkit.domain.consents import check_consent_text
-from accountkit.domain.orders import ERASED, GuestContact, Order
+from accountkit.domain.orders import ERASED
 from accountkit.domain.validation import lookup_key
 from accountkit.errors import AlreadyErased, InvalidEmail, InvalidValue, UserErased, UserNotFound
 from accountkit.reports.export import ExportedSession, PersonalData
@@ -179,17 +180,10 @@ class PurgeReport:
     tokens: int
 
 
-def _erased_address(address: Address | None) -> Address | None:
-    """The address of an erased person's order: every line replaced, the country kept (for
-    tax reports)."""
-    if address is None:
-        return None
-    return Address(
-        name=ERASED, street=ERASED, postal_code=ERASED, city=ERASED, country=address.country
-    )
-
-
-_ERASED_GUEST = GuestContact(email=ERASED, given_name=ERASED, family_name=ERASED)
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """One converter for every export: making one compiles its hooks anew."""
+    return make_converter()
 
 
 def _tombstone(user: User, now: datetime) -> User:
@@ -447,7 +441,7 @@ class PrivacyService:
         """
         record = self.export_data(actor, user_id)
         return json.dumps(
-            make_converter().unstructure(record), ensure_ascii=False, separators=(",", ":")
+            _converter().unstructure(record), ensure_ascii=False, separators=(",", ":")
         )
 
     def erase(self, actor: Actor, user_id: str) -> ErasureReport:
@@ -501,13 +495,7 @@ class PrivacyService:
                 ):
                     tx.customers.update(_blank_customer(customer, now))
                     blanked.append(customer.id)
-            orders = addresses = 0
-            for order in tx.orders.for_user(user_id):
-                if order.erased:
-                    continue
-                tx.orders.update(self._erased_order(order, now))
-                orders += 1
-                addresses += (order.billing is not None) + (order.shipping is not None)
+            orders, addresses = tx.privacy.erase_orders(user_id, at=now)
             events = tx.privacy.redact_events(user_id, blanked, SAFE_EVENT_DATA)
             signin = tx.privacy.end_signin(user_id)
             account = self._attempt_key(user)
@@ -524,23 +512,13 @@ class PrivacyService:
             )
             data = {
                 name: str(getattr(report, name))
-                for name in ("orders", "addresses", "memberships", "customers", "events")
+                for name in ("orders", "addresses", "memberships", "customers", "events", "signin")
             }
             self._s._save_user(tx, user, _tombstone(user, now), EventKind.USER_ERASED,
                                check_actor(actor), data)  # fmt: skip
             return report
 
         return self._s._write(work)
-
-    def _erased_order(self, order: Order, now: datetime) -> Order:
-        return attrs.evolve(
-            order,
-            guest=None if order.guest is None else _ERASED_GUEST,
-            billing=_erased_address(order.billing),
-            shipping=_erased_address(order.shipping),
-            erased=True,
-            updated_at=now,
-        )
 
     def _attempt_key(self, user: User) -> str | None:
         """The StoreLimiter's key of the user's e-mail address (see AuthService)."""

@@ -743,6 +743,14 @@ class PrivacyRepository(Protocol):
         Time, kind, actor, order and ids stay: the history keeps its shape."""
         ...
 
+    def erase_orders(self, user_id: str, *, at: datetime) -> tuple[int, int]:
+        """Replace the personal data of every order of ``user_id`` that is not erased yet:
+        a guest contact becomes ``domain.orders.ERASED_GUEST``, each address
+        ``erased_address(country)`` (the same address row, its country kept), ``erased`` is
+        set, ``updated_at`` becomes ``at`` and the version goes up; amounts, numbers, dates
+        and status stay. Return (orders changed, address rows changed)."""
+        ...
+
     def end_signin(self, user_id: str) -> int:
         """Delete every session, login code, issued token and used-token record of
         ``user_id``; return how many rows went."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from accountkit.domain import EventKind, UserTier
+from accountkit.domain.orders import ERASED_GUEST, erased_address
 from accountkit.domain.users import frozen_mapping
 from accountkit.errors import InvalidValue
 from accountkit.storage._checks import check_after, check_limit, check_times
@@ -50,6 +51,34 @@ class _Privacy:
                 self._replace(self._d.events_by_customer[event.customer_id], event, redacted)
             changed += 1
         return changed
+
+    def erase_orders(self, user_id: str, *, at: datetime) -> tuple[int, int]:
+        self._j._check()
+        check_times(at=at)
+        d, orders, rows = self._d, 0, 0
+        for order in [o for o in d.orders.values() if o.user_id == user_id and not o.erased]:
+            new = attrs.evolve(
+                order,
+                guest=None if order.guest is None else ERASED_GUEST,
+                billing=None if order.billing is None else erased_address(order.billing.country),
+                shipping=(
+                    None if order.shipping is None else erased_address(order.shipping.country)
+                ),
+                erased=True,
+                updated_at=at,
+                version=order.version + 1,
+            )
+            self._j.put(d.orders, order.id, new)
+            old_rows = d.order_addresses.get(order.id, ())
+            if old_rows:
+                replaced = tuple(
+                    attrs.evolve(row, address=erased_address(row.address.country))
+                    for row in old_rows
+                )
+                self._j.put(d.order_addresses, order.id, replaced)
+                rows += len(replaced)
+            orders += 1
+        return orders, rows
 
     def end_signin(self, user_id: str) -> int:
         self._j._check()

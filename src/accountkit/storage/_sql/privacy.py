@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam
 
 from accountkit.domain import EventKind, UserTier
+from accountkit.domain.orders import ERASED, erased_address, sort_key
 from accountkit.errors import InvalidValue
 from accountkit.storage._checks import check_after, check_limit, check_times
 from accountkit.storage._protocols import SigninPurge
@@ -28,7 +29,7 @@ READS = ("users_without_orders",)
 
 def build(q: Any, t: Tables, dialect: str) -> None:
     """Build this aggregate's statements onto ``q`` (a ``statements._Statements``)."""
-    e, se, lc = t.events, t.sessions, t.login_codes
+    e, se, lc, a = t.events, t.sessions, t.login_codes, t.addresses
     it, k, u, o = t.issued_tokens, t.used_tokens, t.users, t.orders
     q.event_data_of_user = sa.select(e.c.id, e.c.kind, e.c.data).where(
         e.c.user_id == bindparam("u")
@@ -38,6 +39,37 @@ def build(q: Any, t: Tables, dialect: str) -> None:
     )
     q.event_set_data = (
         sa.update(e).where(e.c.id == bindparam("b_id")).values(data=bindparam("data"))
+    )
+    mine = sa.and_(o.c.user_id == bindparam("u"), sa.not_(o.c.erased))
+    q.address_countries_to_erase = (
+        sa.select(a.c.country)
+        .where(a.c.order_id.in_(sa.select(o.c.id).where(mine)))
+        .group_by(a.c.country)
+    )
+    lines: dict[str, Any] = {
+        name: bindparam("b_erased") for name in ("name", "street", "postal_code", "city")
+    }
+    q.addresses_erase = (
+        sa.update(a)
+        .where(
+            a.c.order_id.in_(sa.select(o.c.id).where(mine)),
+            a.c.country == bindparam("b_country"),
+        )
+        .values(**lines, company=None, extra=None, address_key=bindparam("key"))
+    )
+    has_guest = o.c.guest_email.is_not(None)
+    q.orders_erase = (
+        sa.update(o)
+        .where(mine)
+        .values(
+            guest_email=sa.case((has_guest, bindparam("b_erased")), else_=None),
+            guest_name=sa.case((has_guest, bindparam("b_erased")), else_=None),
+            guest_family_name=sa.case((has_guest, bindparam("b_erased")), else_=None),
+            sort_key=sa.case((has_guest, bindparam("erased_key")), else_=o.c.sort_key),
+            erased=True,
+            version=o.c.version + 1,
+            updated_at=bindparam("at", type_=UtcDateTime),
+        )
     )
     q.used_tokens_delete_of_user = sa.delete(k).where(k.c.user_id == bindparam("u"))
     q.sessions_delete_stale = sa.delete(se).where(
@@ -115,6 +147,21 @@ class _Privacy(_Repo):
             if _bindable(customer_id):
                 changed += self._redact("event_data_of_customer", {"c": customer_id}, keep, seen)
         return changed
+
+    def erase_orders(self, user_id: str, *, at: datetime) -> tuple[int, int]:
+        self._writing()
+        check_times(at=at)
+        if not _bindable(user_id):
+            return 0, 0
+        self._x.erased()
+        rows = 0
+        # Address rows first: they are found through the orders not yet erased.
+        for (country,) in self._x.all("address_countries_to_erase", {"u": user_id}):
+            key = erased_address(country).key()
+            params = {"u": user_id, "b_country": country, "b_erased": ERASED, "key": key}
+            rows += self._x.run("addresses_erase", params)
+        params = {"u": user_id, "b_erased": ERASED, "erased_key": sort_key(ERASED), "at": at}
+        return self._x.run("orders_erase", params), rows
 
     def end_signin(self, user_id: str) -> int:
         self._writing()
