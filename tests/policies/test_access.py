@@ -35,6 +35,7 @@ from accountkit.errors import (
     UnknownPermission,
     UnknownRole,
     UserDisabled,
+    UserErased,
 )
 from accountkit.policies import AnonymousAssortment, AnonymousView, MyPage
 from accountkit.services import Browse, StorefrontContext
@@ -305,7 +306,7 @@ def test_can_is_check_passing_and_pages_follow_their_permission(
         try:
             kit.access.check(context, action)
             passed = True
-        except (PermissionDenied, UserDisabled):
+        except (PermissionDenied, UserDisabled, UserErased):
             passed = False
         assert kit.access.can(context, action) is passed
     pages = kit.access.my_pages(context)

@@ -53,13 +53,14 @@ ACTIONS: tuple[Action, ...] = (
 )
 
 # Cell codes: Y allowed; S sign_in_required; D permission_denied; B profile_incomplete;
-# A awaiting_approval; X user_disabled.
+# A awaiting_approval; X user_disabled; E user_erased.
 CODES = {
     "S": "sign_in_required",
     "D": "permission_denied",
     "B": "profile_incomplete",
     "A": "awaiting_approval",
     "X": "user_disabled",
+    "E": "user_erased",
 }
 
 # --- anonymous visitors ------------------------------------------------------------------
@@ -118,6 +119,7 @@ ACTIVE_FULL_GROUP: dict[Role | str | None, str] = {
 # A user waiting for approval gets A in every cell, a disabled one X in every cell.
 ALL_A = "A A A A A A A  A A A A  A A A"
 ALL_X = "X X X X X X X  X X X X  X X X"
+ALL_E = "E E E E E E E  E E E E  E E E"
 
 ROLES = {
     "purchaser": {P.PLACE_ORDERS, P.SEE_PRICES},
@@ -215,6 +217,8 @@ def _expected(tier: UserTier, status: UserStatus, role: Role | str | None, group
         return ALL_A
     if status is UserStatus.DISABLED:
         return ALL_X
+    if status is UserStatus.ERASED:
+        return ALL_E
     row = (ACTIVE_FULL_GROUP if grouped else ACTIVE_FULL)[role]
     if tier is UserTier.BLANK:
         row = "B" + row[1:]

@@ -31,6 +31,7 @@ from accountkit.errors import (
     SignInRequired,
     UnknownPermission,
     UserDisabled,
+    UserErased,
 )
 from accountkit.policies import AnonymousAssortment, LoginRequirement, MyPage, ShopPolicy
 from accountkit.services._base import Service
@@ -108,6 +109,8 @@ def _check_user(
 ) -> None:
     if user.status is UserStatus.PENDING_APPROVAL:
         raise AwaitingApproval()
+    if user.status is UserStatus.ERASED:
+        raise UserErased()
     if user.status is not UserStatus.ACTIVE:
         raise UserDisabled()
     # Read the role even for browsing, so that an unknown custom role is always UnknownRole.
@@ -206,7 +209,7 @@ def _allowed(
 ) -> bool:
     try:
         check(context, action, policy, custom_roles)
-    except (PermissionDenied, UserDisabled):
+    except (PermissionDenied, UserDisabled, UserErased):
         return False
     return True
 
@@ -221,7 +224,7 @@ class AccessService:
       and may order (the guest checkout) only when ``login_requirement`` is NONE; the
       rest, "my pages" included, needs sign-in (``SignInRequired``).
     - **Inactive users**: a user waiting for approval gets ``AwaitingApproval``, a disabled
-      one ``UserDisabled``, for every action.
+      one ``UserDisabled``, an erased one ``UserErased``, for every action.
     - **Signed-in users** may do what their role at the acting customer grants
       (``permissions_of``, custom roles included); a user who acts for no customer shops
       for themselves (what a MEMBER may do: order, prices, their orders, documents and
@@ -248,6 +251,7 @@ class AccessService:
             SignInRequired: An anonymous visitor asked for what needs sign-in.
             ProfileIncomplete: A BLANK user tried to order.
             AwaitingApproval, UserDisabled: The user is not active.
+            UserErased: The user was erased.
             PermissionDenied: Anything else refused; ``exc.permission`` names the missing
                 permission (``None`` for a category outside the assortment or a page the
                 shop does not offer).
