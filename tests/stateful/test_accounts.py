@@ -55,6 +55,7 @@ from accountkit import (
 )
 from accountkit.errors import (
     AccountKitError,
+    AlreadyErased,
     AlreadyMember,
     AwaitingApproval,
     CustomerNumberTaken,
@@ -72,6 +73,7 @@ from accountkit.errors import (
     PasswordTooShort,
     PermissionDenied,
     UserDisabled,
+    UserErased,
     WrongTier,
 )
 from accountkit.services.registration import Registration
@@ -185,6 +187,7 @@ class AccountsMachine(RuleBasedStateMachine):
         # customer id -> its signed-in orders (placed_at, total, currency), in recording order
         self.orders: dict[str, list[tuple[datetime, Decimal, str]]] = {}
         self.order_serial = 0
+        self.erased: set[str] = set()
 
     def make_store(self) -> Store:
         """Make the store for one run; build_machine overrides this."""
@@ -201,8 +204,12 @@ class AccountsMachine(RuleBasedStateMachine):
         return self.clock.advance(timedelta(minutes=1))
 
     def _ids(self, tier: UserTier) -> list[str]:
-        """The users of ``tier``, by the model."""
-        return [user_id for user_id, user in self.model.items() if user.tier is tier]
+        """The users of ``tier`` (erased ones left out), by the model."""
+        return [
+            user_id
+            for user_id, user in self.model.items()
+            if user.tier is tier and user_id not in self.erased
+        ]
 
     def _member_ids(self) -> list[str]:
         """The users who belong to at least one customer, by the model."""
@@ -505,6 +512,8 @@ class AccountsMachine(RuleBasedStateMachine):
     def _complete_profile(
         self, user_id: str, email: str, name: str, full: bool, born: date, by_operator: bool
     ) -> None:
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         actor = OPERATORS[0] if by_operator else Actor.user(user_id)
 
@@ -548,6 +557,8 @@ class AccountsMachine(RuleBasedStateMachine):
         self._upgrade_guest(user_id, born, by_operator)
 
     def _upgrade_guest(self, user_id: str, born: date, by_operator: bool) -> None:
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         actor = OPERATORS[1] if by_operator else Actor.user(user_id)
         user = self.model[user_id]
@@ -601,6 +612,8 @@ class AccountsMachine(RuleBasedStateMachine):
         actor: Actor,
     ) -> None:
         """The operator sets any tier; the kit asks for what the new tier lacks."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
 
         def call() -> User:
@@ -644,6 +657,8 @@ class AccountsMachine(RuleBasedStateMachine):
     def disable_or_enable(self, user_id: str, actor: Actor) -> None:
         """The operator disables an active user, or enables a disabled one; a pending one is
         refused (it is approved with kit.registration.approve)."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         user = self.model[user_id]
         if user.status is UserStatus.PENDING_APPROVAL:
@@ -673,6 +688,8 @@ class AccountsMachine(RuleBasedStateMachine):
     ) -> None:
         """A signed-in order counts for the buyer's active customer (or none) and lands in
         both histories; a user who is not active is refused."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         self.order_serial += 1
         n = self.order_serial
@@ -701,6 +718,45 @@ class AccountsMachine(RuleBasedStateMachine):
         if customer_id is not None:
             self.orders.setdefault(customer_id, []).append((placed_at, total, currency))
         self._user_event(user_id, EventKind.ORDER_PLACED, actor)
+
+    # --- erasure ----------------------------------------------------------------------------
+
+    @rule(user_id=users, by_self=st.booleans())
+    def erase(self, user_id: str, by_self: bool) -> None:
+        """The person (or the operator) erases the account: a BLANK tombstone without
+        e-mail, names or password, no memberships, the address free; a second time is
+        AlreadyErased and changes nothing."""
+        self._tick()
+        actor = Actor.user(user_id) if by_self else OPERATORS[0]
+
+        def call() -> object:
+            return self.kit.privacy.erase(actor, user_id)
+
+        if user_id in self.erased:
+            self._refused(AlreadyErased, call)
+            return
+        report = call()
+        user = self.model[user_id]
+        assert getattr(report, "memberships", None) == len(self.memberships.get(user_id, {}))
+        self.memberships[user_id] = {}
+        self._claim_email(user_id, None)
+        user.tier, user.status = UserTier.BLANK, UserStatus.ERASED
+        user.named = user.has_password = user.has_birth = False
+        self.erased.add(user_id)
+        # Filed under the user alone: the memberships are gone when it is written.
+        user.events.append((EventKind.USER_ERASED, actor, self.clock.now(), user_id, None))
+
+    @precondition(lambda self: self.erased)
+    @rule(data=st.data())
+    def act_on_an_erased_user(self, data: st.DataObject) -> None:
+        """Changes of an erased user are refused with UserErased and change nothing."""
+        user_id = data.draw(st.sampled_from(sorted(self.erased)), label="erased user")
+        self._tick()
+        kit = self.kit
+        self._refused(UserErased, lambda: kit.users.update_profile(OPERATORS[0], user_id,
+                                                                  given_name="Back"))  # fmt: skip
+        self._refused(UserErased, lambda: kit.users.enable(OPERATORS[0], user_id))
+        self._refused(UserErased, lambda: kit.privacy.export(OPERATORS[0], user_id))
 
     # --- customers and memberships ----------------------------------------------------------
 
@@ -737,6 +793,8 @@ class AccountsMachine(RuleBasedStateMachine):
     @rule(user_id=users, customer_id=customers, role=ROLES, actor=st.sampled_from(OPERATORS))
     def assign_user(self, user_id: str, customer_id: str, role: Role, actor: Actor) -> None:
         """The operator assigns a user to a customer under the shop's membership rule."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         current = self.memberships.setdefault(user_id, {})
 
@@ -762,6 +820,8 @@ class AccountsMachine(RuleBasedStateMachine):
     @rule(user_id=users, customer_id=customers, actor=st.sampled_from(OPERATORS))
     def remove_user(self, user_id: str, customer_id: str, actor: Actor) -> None:
         """The operator removes a membership; the oldest other one becomes active."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         current = self.memberships.setdefault(user_id, {})
         if customer_id not in current:
@@ -790,6 +850,8 @@ class AccountsMachine(RuleBasedStateMachine):
     @rule(user_id=users, customer_id=customers, role=ROLES, actor=st.sampled_from(OPERATORS))
     def set_role(self, user_id: str, customer_id: str, role: Role, actor: Actor) -> None:
         """The operator changes a member's role."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         current = self.memberships.setdefault(user_id, {})
         if customer_id not in current:
@@ -855,6 +917,8 @@ class AccountsMachine(RuleBasedStateMachine):
     def switch_company(self, user_id: str, customer_id: str, other: str, who: str) -> None:
         """The user (or operator) switches the active company, only to one of the user's;
         a disabled or pending user cannot act as themself (staff still switch for them)."""
+        if user_id in self.erased or other in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         actor = {
             "self": Actor.user(user_id),
@@ -942,6 +1006,8 @@ class AccountsMachine(RuleBasedStateMachine):
     def user_tries_operator_action(self, user_id: str, customer_id: str, action: str) -> None:
         """A user never makes tiers or customer changes, even for themself, and changes
         memberships only as the manager of a business customer they belong to."""
+        if user_id in self.erased:
+            return  # an erased user is a tombstone: see act_on_an_erased_user
         self._tick()
         me = Actor.user(user_id)
         kit = self.kit
@@ -985,6 +1051,10 @@ class AccountsMachine(RuleBasedStateMachine):
                 assert user.email
                 assert user.given_name or user.family_name
                 assert user.password_hash is None
+                assert not user.must_complete_profile
+            elif user.status is UserStatus.ERASED:
+                assert (user.email, user.given_name, user.family_name) == (None, None, None)
+                assert (user.password_hash, user.birth_date, user.phone) == (None, None, None)
                 assert not user.must_complete_profile
             else:
                 assert user.must_complete_profile
