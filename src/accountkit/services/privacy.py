@@ -602,13 +602,12 @@ class PrivacyService:
     def _stale_guest(self, tx: Transaction, user: User) -> bool:
         if tx.memberships.for_user(user.id):
             return False
-        purposes = {c.purpose for c in tx.consents.for_user(user.id)}
-        if any((n := _newest(tx, user.id, p)) is not None and n.granted for p in purposes):
+        newest: dict[ContactPurpose, bool] = {}
+        for entry in tx.consents.for_user(user.id):  # oldest first: the last one decides
+            newest[entry.purpose] = entry.granted
+        if any(newest.values()):
             return False
-        tx.users.remove(user.id)
-        tx.privacy.redact_events(user.id, [], SAFE_EVENT_DATA)
-        self._s._record(tx, EventKind.USER_PURGED, Actor.system(), user_id=user.id,
-                        data={"tier": user.tier.value}, new_user=True)  # fmt: skip
+        self._remove_account(tx, user, [])
         return True
 
     def _unconfirmed_request(self, tx: Transaction, user: User) -> bool:
@@ -620,10 +619,15 @@ class PrivacyService:
         made = self._registration._made_by_request(tx, user.id)
         if len(made) != len(tx.memberships.for_user(user.id)):
             return False  # it belongs to a customer someone else made: keep it
+        self._remove_account(tx, user, made)
+        return True
+
+    def _remove_account(self, tx: Transaction, user: User, made: Sequence[Customer]) -> None:
+        """Remove a user whom retention ends, with the customers their registration made;
+        what history keeps of them is redacted as at erasure."""
         tx.users.remove(user.id)
         for customer in made:
             tx.customers.remove(customer.id)
         tx.privacy.redact_events(user.id, [c.id for c in made], SAFE_EVENT_DATA)
         self._s._record(tx, EventKind.USER_PURGED, Actor.system(), user_id=user.id,
                         data={"tier": user.tier.value}, new_user=True)  # fmt: skip
-        return True

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 
-from accountkit.domain import Customer, User
+from accountkit.domain import Customer, User, UserTier
 from accountkit.domain._ids import new_id
 from accountkit.domain.addresses import MAX_ADDRESS_LINE_LENGTH, MAX_POSTAL_CODE_LENGTH, Address
 from accountkit.domain.consents import Consent, ContactPurpose, check_consent_text
@@ -183,6 +183,15 @@ def check_after(after: object) -> None:
         return
     if type(after) is not str or "\x00" in after or not searchable(after):
         raise InvalidValue("after is a user id from the previous page.", field="after")
+
+
+def check_candidates(tier: object, created_before: object, after: object, limit: object) -> int:
+    """Check the arguments of ``PrivacyRepository.users_without_orders``; return ``limit``."""
+    check_times(created_before=created_before)
+    check_after(after)
+    if not isinstance(tier, UserTier):
+        raise InvalidValue("tier is a UserTier.", field="tier")
+    return check_limit(limit)
 
 
 def check_times(**times: object) -> None:

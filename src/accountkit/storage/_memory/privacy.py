@@ -11,8 +11,7 @@ import attrs
 from accountkit.domain import EventKind, UserTier
 from accountkit.domain.orders import ERASED_GUEST, erased_address
 from accountkit.domain.users import frozen_mapping
-from accountkit.errors import InvalidValue
-from accountkit.storage._checks import check_after, check_limit, check_times
+from accountkit.storage._checks import check_candidates, check_times
 from accountkit.storage._protocols import SigninPurge
 
 if TYPE_CHECKING:
@@ -134,11 +133,7 @@ class _Privacy:
     def users_without_orders(
         self, *, tier: UserTier, created_before: datetime, after: str | None, limit: int
     ) -> Sequence[str]:
-        limit = check_limit(limit)
-        check_times(created_before=created_before)
-        check_after(after)
-        if not isinstance(tier, UserTier):
-            raise InvalidValue("tier is a UserTier.", field="tier")
+        limit = check_candidates(tier, created_before, after, limit)
         buyers = {o.user_id for o in self._d.orders.values() if o.user_id is not None}
         found = sorted(
             u.id

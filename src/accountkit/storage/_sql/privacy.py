@@ -12,8 +12,7 @@ from sqlalchemy import bindparam
 
 from accountkit.domain import EventKind, UserTier
 from accountkit.domain.orders import ERASED, erased_address, sort_key
-from accountkit.errors import InvalidValue
-from accountkit.storage._checks import check_after, check_limit, check_times
+from accountkit.storage._checks import check_candidates, check_times
 from accountkit.storage._protocols import SigninPurge
 from accountkit.storage._sql.errors import _bindable
 from accountkit.storage._sql.execute import _Repo
@@ -204,11 +203,7 @@ class _Privacy(_Repo):
     def users_without_orders(
         self, *, tier: UserTier, created_before: datetime, after: str | None, limit: int
     ) -> Sequence[str]:
-        limit = check_limit(limit)
-        check_times(created_before=created_before)
-        check_after(after)
-        if not isinstance(tier, UserTier):
-            raise InvalidValue("tier is a UserTier.", field="tier")
+        limit = check_candidates(tier, created_before, after, limit)
         params = {
             "tier": tier.value,
             "before": _time_param(self._store, created_before),
