@@ -4,17 +4,16 @@ table's data, not in MemoryStore's records; orders and consent records keep thei
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import attrs
 import pytest
-import sqlalchemy as sa
 
 from accountkit import AccountKit
 from accountkit.storage import MemoryStore, SqlStore, Store
-from tests.conftest import POSTGRES_URL, KitFactory
+from tests.conftest import KitFactory
+from tests.contract.conftest import _sql_store
 from tests.gdpr._people import STAFF, make_bystander, make_person
 
 BYSTANDER = ("Bystanderine", "Unaffectedson", "bystander.unaffected@example.com")
@@ -68,25 +67,12 @@ def test_sqlite_log_is_checkpointed_after_an_erasure(make_kit: KitFactory, tmp_p
     kit.close()
 
 
-def _pg_store() -> Iterator[SqlStore]:
-    if POSTGRES_URL is None:
-        pytest.skip("ACCOUNTKIT_TEST_POSTGRES is not set; PostgreSQL erasure test skipped")
-    schema = f"g_{uuid.uuid4().hex[:12]}"
-    store = SqlStore(POSTGRES_URL, schema=schema)
-    try:
-        yield store
-    finally:
-        store.close()
-        engine = sa.create_engine(POSTGRES_URL)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        engine.dispose()
-
-
 @pytest.fixture
-def pg_store() -> Iterator[SqlStore]:
-    """A SqlStore on PostgreSQL in a schema of its own."""
-    yield from _pg_store()
+def pg_store(tmp_path: Path) -> Iterator[SqlStore]:
+    """A SqlStore on PostgreSQL in a schema of its own (the contract suite's)."""
+    for store in _sql_store("postgres", tmp_path):
+        assert isinstance(store, SqlStore)
+        yield store
 
 
 @pytest.mark.postgres
